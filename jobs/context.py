@@ -1,0 +1,106 @@
+"""The running task's handle on its run: ``jobs.current_run()``.
+
+A task calls ``current_run()`` to report progress and counters, record errored
+entries and ask whether cancellation was requested. Outside a run (a plain Celery
+call, a unit test) it returns a handle that records nothing, so tasks stay usable
+on their own.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from collections import Counter
+
+from jobs.exceptions import RunCancelled
+
+_current = contextvars.ContextVar("jobsite_current_run", default=None)
+
+
+class RunHandle:
+    """State a running task reports; the execution's monitor thread writes it out."""
+
+    def __init__(self, run_id: int | None, *, max_errors: int = 1000, cancel_check=None):
+        self.run_id = run_id
+        self._lock = threading.Lock()
+        self.done: int | None = None
+        self.total: int | None = None
+        self.counters: Counter = Counter()
+        self.errors: list[dict] = []
+        self.max_errors = max_errors
+        self.dirty = False
+        self._cancel_check = cancel_check
+        self._cancel_checked_at = 0.0
+        self._cancelled = False
+
+    def progress(self, done: int, total: int | None = None):
+        """Report ``done`` of ``total`` units (bytes, records, ...)."""
+        with self._lock:
+            self.done = int(done)
+            if total is not None:
+                self.total = int(total)
+            self.dirty = True
+
+    def count(self, name: str, amount: int = 1):
+        """Add ``amount`` to the counter ``name`` (created, updated, errored, ...)."""
+        with self._lock:
+            self.counters[name] += amount
+            self.dirty = True
+
+    def add_error(self, entry_id, reason: str):
+        """Record an errored entry; the run then ends ``partial_success``."""
+        with self._lock:
+            self.counters["errored"] += 1
+            if len(self.errors) < self.max_errors:
+                self.errors.append({"id": str(entry_id), "reason": str(reason)})
+            self.dirty = True
+
+    @property
+    def errored(self) -> int:
+        return self.counters.get("errored", 0)
+
+    def snapshot(self) -> dict:
+        """Return what changed since the last snapshot, for one UPDATE."""
+        with self._lock:
+            self.dirty = False
+            return {
+                "progress_done": self.done,
+                "progress_total": self.total,
+                "counters": dict(self.counters),
+                "errors": list(self.errors),
+            }
+
+    def cancel_requested(self) -> bool:
+        """True once an operator asked to cancel this run (checked at most once a second)."""
+        if self._cancelled:
+            return True
+        if self._cancel_check is None:
+            return False
+        now = time.monotonic()
+        if now - self._cancel_checked_at >= 1.0:
+            self._cancel_checked_at = now
+            self._cancelled = bool(self._cancel_check())
+        return self._cancelled
+
+    def mark_cancel_requested(self):
+        self._cancelled = True
+
+    def raise_if_cancelled(self):
+        """Stop the task here (the run ends ``cancelled``) if cancellation was requested."""
+        if self.cancel_requested():
+            raise RunCancelled("cancelled on request")
+
+
+def current_run() -> RunHandle:
+    """Return the handle of the run executing in this context, or a detached one."""
+    handle = _current.get()
+    return handle if handle is not None else RunHandle(None)
+
+
+def activate(handle: RunHandle):
+    return _current.set(handle)
+
+
+def deactivate(token):
+    _current.reset(token)

@@ -1,0 +1,40 @@
+"""Create an admin user and one demo job per installed job type (idempotent)."""
+
+import os
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from jobs.exceptions import ArgumentsInvalid
+from jobs.models import Job
+from jobs.registry import registry
+from jobs.services import job_create
+
+
+class Command(BaseCommand):
+    help = "Create an admin user (DJANGO_SUPERUSER_* or a generated password) and demo jobs."
+
+    def handle(self, *args, **options):
+        self._superuser()
+        for type_id, cls in sorted(registry.types.items()):
+            if Job.objects.filter(task_type=type_id).exists():
+                continue
+            try:
+                job = job_create(title=cls.title or type_id, task_type=type_id, description=cls.description or "")
+            except ArgumentsInvalid as exc:
+                self.stdout.write(f"no demo job for {type_id}: it needs arguments ({exc})")
+                continue
+            self.stdout.write(f"demo job {job.pk}: {job.title}")
+
+    def _superuser(self):
+        User = get_user_model()
+        username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "admin")
+        if User.objects.filter(username=username).exists():
+            self.stdout.write(f"admin user {username!r} exists")
+            return
+        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or secrets.token_urlsafe(12)
+        email = os.environ.get("DJANGO_SUPERUSER_EMAIL", "admin@localhost")
+        User.objects.create_superuser(username, email, password)
+        shown = "(from DJANGO_SUPERUSER_PASSWORD)" if os.environ.get("DJANGO_SUPERUSER_PASSWORD") else password
+        self.stdout.write(self.style.SUCCESS(f"created admin user {username!r} with password {shown}"))

@@ -1,0 +1,85 @@
+"""Shared fixtures: factories, and a real Celery worker on Redis for tests that cross the broker."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def worker_env(**extra) -> dict:
+    """Environment for a process that must see the test database and queue."""
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DATABASE_URL=f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        CELERY_TASK_DEFAULT_QUEUE=settings.JOBS_DEFAULT_QUEUE,
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+class Worker:
+    """A ``celery worker`` subprocess consuming this session's queue."""
+
+    def __init__(self, *, concurrency=2, log_path: Path, env: dict):
+        self.log_path = log_path
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "jobsite", "worker",
+                "--pool=prefork", f"--concurrency={concurrency}", "--loglevel=INFO",
+                "-Q", env["CELERY_TASK_DEFAULT_QUEUE"], "--without-gossip", "--without-mingle",
+                "--without-heartbeat", "-n", f"test-{os.getpid()}@%h",
+            ],
+            cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while "ready." not in log_path.read_text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Celery worker (prefork, 2 processes) on Redis against the test database."""
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete(settings.JOBS_DEFAULT_QUEUE)
+    worker = Worker(log_path=tmp_path_factory.mktemp("worker") / "worker.log", env=worker_env())
+    yield worker
+    worker.stop()
+    client.delete(settings.JOBS_DEFAULT_QUEUE)
+
+
+def wait_for(predicate, timeout=30.0, interval=0.05, message="condition"):
+    """Poll ``predicate`` until it returns a truthy value; fail the test after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    return django_user_model.objects.create_superuser("admin", "admin@example.org", "admin-password")

@@ -1,0 +1,22 @@
+"""Test settings: PostgreSQL and Redis on their default local addresses (env overrides)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jobsite")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault(
+    "JOBS_EXTRA_TYPES",
+    "test_echo=tests.jobtypes:Echo,test_fail=tests.jobtypes:Fail,test_since=tests.jobtypes:Since,"
+    "test_fields=tests.jobtypes:AllFields,test_partial=tests.jobtypes:Partial,test_slow=tests.jobtypes:Slow",
+)
+# One queue per test session, so two sessions on one Redis never take each other's runs.
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"jobsite-test-{os.getpid()}")
+
+from jobsite.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+JOBS_RUN_LOG_FLUSH_SECONDS = 0.1
+JOBS_PROGRESS_FLUSH_SECONDS = 0.2
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("JOBSITE_TEST_DB", "test_jobsite")}  # noqa: F405
