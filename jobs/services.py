@@ -145,13 +145,15 @@ def run_create(
     retry_of: Run | None = None,
     status: str = Status.QUEUED,
     message: str = "",
+    enqueue: bool = True,
 ) -> Run:
     """Create a run and queue it once the transaction commits.
 
     ``args`` are validated over the job's defaults and passed through the type's
     ``build_task_arguments``; ``task_args`` (already-built arguments of an earlier run)
     skip that step. A run created with a final ``status`` (a skipped tick) is stored
-    and not queued.
+    and not queued; ``enqueue=False`` stores a queued run that the caller executes
+    itself (``manage.py jobs run --foreground``) instead of sending it to the broker.
     """
     if task_args is None:
         task_args = run_arguments_build(job=job, args=args)
@@ -177,7 +179,7 @@ def run_create(
         run.finished_at = now
     run.save(force_insert=True)
     logger.info("run_created run_id=%s job_id=%s trigger=%s status=%s", run.pk, job.pk, trigger, status)
-    if status == Status.QUEUED:
+    if status == Status.QUEUED and enqueue:
         transaction.on_commit(lambda: run_enqueue(run=run))
     return run
 
