@@ -82,6 +82,9 @@ def run_arguments_build(*, job: Job, args: dict | None = None) -> dict:
     registered = _registered(job)
     merged = {**(job.default_args or {}), **(args or {})}
     validated = arguments_validate(task_type=job.task_type, data=merged)
+    # A Job instance kept across runs (a loop, a shell, a scheduler) caches its last runs.
+    for cached in ("last_runs", "last_run"):
+        job.__dict__.pop(cached, None)
     return to_json_safe(registered.build_task_arguments(job, **validated))
 
 
