@@ -109,7 +109,8 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="jobsite@local
 
 # --- Celery -------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# A host in the URL keeps kombu from warning "No hostname was supplied" on every connection.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem"):
     for sub in ("queue", "processed"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)

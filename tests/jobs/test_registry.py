@@ -1,5 +1,6 @@
 """Job types found through entry points of an installed plugin, problems as system checks, the author contract."""
 
+import io
 import subprocess
 import sys
 import textwrap
@@ -149,6 +150,17 @@ def test_plugin_types_are_discovered_and_problems_reported(plugin_installed):
     with pytest.raises(SystemCheckError) as info:
         call_command("check")
     assert "jobs.E001" in str(info.value) and "libfrobnicate" in str(info.value)
+
+
+@pytest.mark.django_db
+def test_jobs_list_shows_plugin_types_and_unavailable_ones(plugin_installed):
+    out = io.StringIO()
+    call_command("jobs", "list", stdout=out)
+    text = out.getvalue()
+    assert any(line.split()[:3] == ["plugin_good", "Plugin", "good"] for line in text.splitlines())
+    problems = text[text.index("Unavailable job types"):text.index("Jobs")]
+    assert "jobs.E001" in problems and "plugin_broken" in problems and "libfrobnicate" in problems
+    assert "jobs.E003" in problems and "jobs.E004" in problems
 
 
 @pytest.mark.django_db
