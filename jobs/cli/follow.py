@@ -51,8 +51,9 @@ class RunWatcher:
                     :LOG_BATCH
                 ]
             )
-            for log in logs:
-                self.console.print(log_line(log), soft_wrap=True)
+            if logs:
+                # One print per batch: a live progress bar re-renders on every print.
+                self.console.print(Text("\n").join(log_line(log) for log in logs), soft_wrap=True)
             printed += len(logs)
             if logs:
                 self.last_seq = logs[-1].seq
