@@ -194,7 +194,9 @@ class Command(BaseCommand):
 
     def _finish(self, run: Run):
         summary = run_summary(run)
-        code = EXIT_BY_STATUS.get(run.status, EXIT_FAILED) if run.status in Run.FINAL_STATUSES else EXIT_FAILED
+        if run.status not in Run.FINAL_STATUSES:
+            summary = f"{summary} (execution stopped before the run ended)"
+        code = EXIT_BY_STATUS.get(run.status, EXIT_FAILED)
         if code == 0:
             self.stdout.write(summary)
             return
