@@ -178,12 +178,13 @@ class Command(BaseCommand):
                 if job_obj is None:
                     job_obj = job_create(title=registered.title or new_type, task_type=new_type,
                                          description=registered.description or "")
-                    self.stdout.write(f"created job {job_obj.pk} ({job_obj.title}) for job type {new_type!r}")
                 run = run_create(job=job_obj, args=data, trigger=Run.Trigger.CLI, enqueue=not foreground)
         except ArgumentsInvalid as exc:
             raise bad_input(arguments_message(exc, label)) from exc
         except JobTypeUnavailable as exc:
             raise bad_input(str(exc)) from exc
+        if new_type:
+            self.stdout.write(f"created job {job_obj.pk} ({job_obj.title}) for job type {new_type!r}")
         if foreground:
             self.stdout.write(f"run {run.pk} of job {job_obj.pk} ({job_obj.title}) running in this process")
             self._foreground(run, timeout)
