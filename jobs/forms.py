@@ -178,6 +178,8 @@ class ArgumentsMixin:
         for key, value in messages.items():
             text = format_messages(value)
             field = ARG_PREFIX + str(key)
+            if field in self.errors:
+                continue  # the form field already said what is wrong
             if fallback is None and field in self.fields:
                 self.add_error(field, text)
             elif fallback is not None and fallback in self.fields:
@@ -220,8 +222,6 @@ class JobForm(ArgumentsMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.task_type_id is None or registry.get(self.task_type_id) is None:
-            return cleaned
-        if any(self.has_error(name) for name in self.argument_field_names()):
             return cleaned
         from jobs.exceptions import ArgumentsInvalid
         from jobs.services import default_args_clean

@@ -22,17 +22,8 @@ from jobs.models import Job, Run
 from jobs.registry import registry
 from jobs.services import JOB_SETTINGS, job_create, job_update, run_arguments_build, run_create
 
-RUN_CONTROL_FIELDS = (
-    "overlap_policy",
-    "missed_grace_seconds",
-    "soft_time_limit",
-    "time_limit",
-    "max_retries",
-    "retry_backoff_seconds",
-    "notify_emails",
-    "notify_on",
-    "slow_factor",
-)
+# Everything but the main fields, which sit at the top of the form.
+RUN_CONTROL_FIELDS = tuple(name for name in JOB_SETTINGS if name not in ("description", "queue", "active"))
 
 
 class TaskTypeFilter(admin.SimpleListFilter):
