@@ -206,6 +206,7 @@ class RunAdmin(admin.ModelAdmin):
             chain.append(ancestor)
             ancestor = ancestor.retry_of
         return {
+            "subtitle": f"Run {run.pk} of {run.job.title}",
             "run": run,
             "status_badge": status_badge(run.status, run.get_status_display()),
             "args_json": json.dumps(run.args, indent=2, ensure_ascii=False, sort_keys=True),

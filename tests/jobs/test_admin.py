@@ -15,6 +15,7 @@ from django.utils import timezone
 from jobs.forms import ARG_PREFIX
 from jobs.models import Job, Run, RunLog
 from tests.factories import JobFactory, RunFactory, UserFactory
+from tests.jobs.test_forms import JOB_BASE
 
 pytestmark = pytest.mark.django_db
 
@@ -60,18 +61,8 @@ def run_url(run, view="change"):
 
 
 def settings_post(**extra):
-    return {
-        "title": "A job",
-        "description": "",
-        "active": "on",
-        "queue": "",
-        "overlap_policy": "skip",
-        "missed_grace_seconds": "300",
-        "max_retries": "0",
-        "retry_backoff_seconds": "60",
-        "notify_emails": "",
-        **extra,
-    }
+    base = {k: v for k, v in JOB_BASE.items() if k != "task_type"}
+    return {**base, "title": "A job", **extra}
 
 
 # --- job list ---------------------------------------------------------------------------
