@@ -127,7 +127,7 @@ class JobAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         task_type = self._task_type(request, obj)
         main = ["title", "task_type" if obj is None else "type_display", "description", "active", "queue"]
-        if obj is not None and not obj.available:
+        if obj is not None and not (obj.available and self.has_change_permission(request, obj)):
             arguments = ["default_args_display"]
         else:
             arguments = [ARG_PREFIX + name for name in schema_fields(task_type)] if task_type else []
@@ -149,7 +149,7 @@ class JobAdmin(admin.ModelAdmin):
         if obj is None:
             return []
         fields = ["type_display", "created_at", "updated_at", "created_by"]
-        if not obj.available:
+        if not (obj.available and self.has_change_permission(request, obj)):
             fields.append("default_args_display")
         return fields
 

@@ -17,6 +17,7 @@ from django.utils.functional import cached_property
 
 class EstimatedCountPaginator(Paginator):
     exact_limit = 10_000
+    is_estimate = False
 
     @cached_property
     def count(self) -> int:
@@ -27,8 +28,6 @@ class EstimatedCountPaginator(Paginator):
             return bounded
         estimate = self._estimate(queryset)
         return max(estimate or 0, bounded)
-
-    is_estimate = False
 
     def _estimate(self, queryset) -> int | None:
         connection = connections[queryset.db]

@@ -266,6 +266,7 @@ def test_run_list_estimates_past_the_exact_limit(su, monkeypatch):
     response = su.get(RUNS_URL)
     assert response.status_code == 200
     assert response.context["cl"].result_count >= 11
+    assert re.search(r"about \d+ runs", response.content.decode())
     response = su.get(RUNS_URL + "?status__exact=success")
     assert response.status_code == 200
 
@@ -377,7 +378,7 @@ def test_run_again_of_an_unavailable_type_is_refused(operator):
 
 
 def test_viewer_can_view_but_not_act(viewer):
-    job = JobFactory(task_type="test_echo")
+    job = JobFactory(task_type="test_echo", default_args={"lines": 2})
     run = RunFactory(job=job, status=Run.Status.QUEUED)
     for url in (JOBS_URL, job_url(job), RUNS_URL, run_url(run), run_url(run, "status"), run_url(run, "logs")):
         assert viewer.get(url).status_code == 200, url
@@ -390,7 +391,8 @@ def test_viewer_can_view_but_not_act(viewer):
     assert run.status == Run.Status.QUEUED and Run.objects.count() == 1
     html = viewer.get(run_url(run)).content.decode()
     assert "Cancel run" not in html and "Run again" not in html
-    assert "Run now" not in viewer.get(job_url(job)).content.decode()
+    html = viewer.get(job_url(job)).content.decode()
+    assert "Run now" not in html and "&quot;lines&quot;: 2" in html
     assert "cancel_selected" not in viewer.get(RUNS_URL).content.decode()
     assert response.status_code in (200, 302)
 
