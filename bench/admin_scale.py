@@ -179,6 +179,8 @@ def main():
         ("run list, status=failed", "/admin/jobs/run/?status__exact=failed"),
         ("run list, one job", f"/admin/jobs/run/?job={failed_job}"),
         ("run list, page 50", "/admin/jobs/run/?p=50"),
+        ("run list, search job title", "/admin/jobs/run/?q=Bench+job+00042"),
+        ("run list, search message (rare text)", "/admin/jobs/run/?q=boom+999950"),
         (f"run page, first log page ({args.log_lines:,} lines)", f"/admin/jobs/run/{log_run}/change/"),
         ("run page, last log page", f"/admin/jobs/run/{log_run}/change/?log_last=1"),
         ("run page, warnings only", f"/admin/jobs/run/{log_run}/change/?log_level=30"),
