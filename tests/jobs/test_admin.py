@@ -451,3 +451,12 @@ def test_every_admin_post_needs_its_csrf_token(admin_user):
     assert client.post(run_url(run, "cancel"), {"csrfmiddlewaretoken": token}).status_code == 302
     run.refresh_from_db()
     assert run.status == Run.Status.CANCELLED
+
+
+def test_staff_without_job_permissions_sees_nothing():
+    client = staff_client()
+    job = JobFactory()
+    run = RunFactory(job=job)
+    for url in (JOBS_URL, job_url(job), job_url(job, "run"), RUNS_URL, run_url(run), run_url(run, "status"), run_url(run, "logs")):
+        assert client.get(url).status_code == 403, url
+    assert staff_client("Job viewers").get(reverse("admin:jobs_job_add")).status_code == 403
