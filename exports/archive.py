@@ -83,13 +83,14 @@ class ArchiveWriter:
         """Copy the finished archive into storage under a temporary name, then move it to ``final_name``."""
         storage = storage or default_storage
         self.file.seek(0)
-        temp_name = storage.save(f"{TEMP_PREFIX}{uuid.uuid4().hex}.part", File(self.file))
+        # Named before saving: a save that fails half-way (disk full) leaves a part to remove.
+        temp_name = storage.get_available_name(f"{TEMP_PREFIX}{uuid.uuid4().hex}.part")
         try:
-            name = _move(storage, temp_name, final_name)
+            temp_name = storage.save(temp_name, File(self.file))
+            return _move(storage, temp_name, final_name)
         finally:
             if storage.exists(temp_name):
                 storage.delete(temp_name)
-        return name
 
 
 def _move(storage, temp_name: str, final_name: str) -> str:
@@ -97,10 +98,22 @@ def _move(storage, temp_name: str, final_name: str) -> str:
     try:
         src = storage.path(temp_name)
     except NotImplementedError:
-        with storage.open(temp_name, "rb") as fh:
-            return storage.save(final_name, fh)
+        return _copy(storage, temp_name, final_name)
     name = storage.get_available_name(final_name)
     dst = storage.path(name)
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     os.replace(src, dst)
     return name
+
+
+def _copy(storage, temp_name: str, final_name: str) -> str:
+    name = storage.get_available_name(final_name)
+    done = False
+    try:
+        with storage.open(temp_name, "rb") as fh:
+            name = storage.save(name, fh)
+        done = True
+        return name
+    finally:
+        if not done and storage.exists(name):
+            storage.delete(name)

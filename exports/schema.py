@@ -239,9 +239,9 @@ class Container(Schema):
 
 
 class Metadata(Base):
-    doi = fields.String(load_only=True)
-    prefix = fields.String(load_only=True)
-    suffix = fields.String(load_only=True)
+    doi = fields.String()
+    prefix = fields.String()
+    suffix = fields.String()
     creators = fields.List(fields.Nested(Creator), required=True, validate=validate.Length(min=1))
     titles = fields.List(fields.Nested(Title), required=True, validate=validate.Length(min=1))
     publisher = fields.Nested(Publisher, required=True)
@@ -267,6 +267,7 @@ class Metadata(Base):
 
 
 _schema = Metadata()
+_ON_RECORD = {"doi", "prefix", "suffix"}  # the record's own column holds the DOI
 
 
 def doi_normalize(doi: str) -> str:
@@ -287,7 +288,7 @@ def metadata_load(data) -> dict:
     if not isinstance(data, dict):
         raise ValidationError({"_schema": ["Metadata must be a JSON object."]})
     cleaned = _schema.load(data)
-    return {key: value for key, value in cleaned.items() if value not in (None, [], {}, "")}
+    return {key: value for key, value in cleaned.items() if key not in _ON_RECORD and value not in (None, [], {}, "")}
 
 
 def messages_flatten(messages, path="") -> list[str]:
