@@ -61,6 +61,7 @@ class ArchiveWriter:
         info.mtime = int(mtime)
         info.mode = 0o644
         self.tar.addfile(info, io.BytesIO(data))
+        self.tar.members.clear()  # TarFile keeps every member's header otherwise: memory would grow with N
 
     def add_file(self, name: str, fileobj, size: int, mtime: float):
         info = tarfile.TarInfo(name)
@@ -68,6 +69,7 @@ class ArchiveWriter:
         info.mtime = int(mtime)
         info.mode = 0o644
         self.tar.addfile(info, fileobj)
+        self.tar.members.clear()
 
     def finish(self) -> tuple[int, str]:
         """Close the tar stream; return (size, sha256 hex)."""

@@ -25,23 +25,48 @@ _SUB = etree.SubElement
 _ATTR = {"schemeUri": "schemeURI", "valueUri": "valueURI", "rightsUri": "rightsURI", "awardUri": "awardURI", "lang": _LANG}
 
 
-def _el(parent, tag, text=None, attrs=None):
+def _keys(*names) -> tuple:
+    """Pairs (JSON key, XML attribute) for ``_el``, computed once per element kind."""
+    return tuple((name, _ATTR.get(name, name)) for name in names)
+
+
+def _el(parent, tag, text=None, value=None, keys=()):
+    """Append ``<tag>`` with ``text`` and the non-empty attributes ``keys`` of ``value`` (hot path: kept lean)."""
     el = _SUB(parent, _NS + tag)
     if text is not None:
-        el.text = text if isinstance(text, str) else str(text)
-    if attrs:
-        for key, value in attrs.items():
-            if value is not None and value != "":
-                el.set(key, value)
+        el.text = text
+    for src, dst in keys:
+        attr = value.get(src)
+        if attr:
+            el.set(dst, attr)
     return el
 
 
-def _attrs(value: dict, keys) -> dict:
-    return {_ATTR.get(k, k): value.get(k) for k in keys}
+_K_NAME = _keys("nameType", "lang")
+_K_NAME_ID = _keys("nameIdentifierScheme", "schemeUri")
+_K_AFF = _keys("affiliationIdentifier", "affiliationIdentifierScheme", "schemeUri")
+_K_CONTRIB = _keys("contributorType")
+_K_TITLE = _keys("lang", "titleType")
+_K_PUBLISHER = _keys("publisherIdentifier", "publisherIdentifierScheme", "schemeUri", "lang")
+_K_TYPES = _keys("resourceTypeGeneral")
+_K_SUBJECT = _keys("subjectScheme", "schemeUri", "valueUri", "classificationCode", "lang")
+_K_DATE = _keys("dateType", "dateInformation")
+_K_ALT = _keys("alternateIdentifierType")
+_K_REL = _keys("relatedIdentifierType", "relationType", "relatedMetadataScheme", "schemeUri", "schemeType", "resourceTypeGeneral")
+_K_RIGHTS = _keys("rightsUri", "rightsIdentifier", "rightsIdentifierScheme", "schemeUri", "lang")
+_K_DESC = _keys("descriptionType", "lang")
+_K_FUNDER = _keys("funderIdentifierType", "schemeUri")
+_K_AWARD = _keys("awardUri")
+_K_ITEM = _keys("relatedItemType", "relationType")
+_K_ITEM_ID = _keys("relatedItemIdentifierType")
+_K_ITEM_SCHEME = _keys("relatedMetadataScheme", "schemeUri", "schemeType")
+_K_NUMBER = _keys("numberType")
+_DOI = (("identifierType", "identifierType"),)
+_DOI_VALUE = {"identifierType": "DOI"}
 
 
 def _names(parent, person, name_tag):
-    _el(parent, name_tag, person["name"], _attrs(person, ("nameType", "lang")))
+    _el(parent, name_tag, person["name"], person, _K_NAME)
     if person.get("givenName"):
         _el(parent, "givenName", person["givenName"])
     if person.get("familyName"):
@@ -49,22 +74,22 @@ def _names(parent, person, name_tag):
 
 
 def _person(parent, tag, person, name_tag):
-    el = _el(parent, tag, attrs={"contributorType": person.get("contributorType")})
+    el = _el(parent, tag, None, person, _K_CONTRIB)
     _names(el, person, name_tag)
     for ident in person.get("nameIdentifiers") or ():
         if ident.get("nameIdentifier"):
-            _el(el, "nameIdentifier", ident["nameIdentifier"], _attrs(ident, ("nameIdentifierScheme", "schemeUri")))
+            _el(el, "nameIdentifier", ident["nameIdentifier"], ident, _K_NAME_ID)
     for aff in person.get("affiliation") or ():
         text = aff.get("name") or aff.get("affiliationIdentifier")
         if text:
-            _el(el, "affiliation", text, _attrs(aff, ("affiliationIdentifier", "affiliationIdentifierScheme", "schemeUri")))
+            _el(el, "affiliation", text, aff, _K_AFF)
     return el
 
 
 def _titles(parent, titles):
     wrap = _el(parent, "titles")
     for t in titles:
-        _el(wrap, "title", t["title"], _attrs(t, ("lang", "titleType")))
+        _el(wrap, "title", t["title"], t, _K_TITLE)
 
 
 def _point(parent, tag, point):
@@ -108,9 +133,9 @@ def _funding(root, refs):
         el = _el(wrap, "fundingReference")
         _el(el, "funderName", ref.get("funderName") or ref["funderIdentifier"])
         if ref.get("funderIdentifier"):
-            _el(el, "funderIdentifier", ref["funderIdentifier"], _attrs(ref, ("funderIdentifierType", "schemeUri")))
+            _el(el, "funderIdentifier", ref["funderIdentifier"], ref, _K_FUNDER)
         if ref.get("awardNumber"):
-            _el(el, "awardNumber", ref["awardNumber"], _attrs(ref, ("awardUri",)))
+            _el(el, "awardNumber", ref["awardNumber"], ref, _K_AWARD)
         if ref.get("awardTitle"):
             _el(el, "awardTitle", ref["awardTitle"])
 
@@ -118,12 +143,13 @@ def _funding(root, refs):
 def _related_items(root, items):
     wrap = _el(root, "relatedItems")
     for item in items:
-        el = _el(wrap, "relatedItem", attrs=_attrs(item, ("relatedItemType", "relationType")))
+        el = _el(wrap, "relatedItem", None, item, _K_ITEM)
         ident = item.get("relatedItemIdentifier")
         if ident:
-            attrs = _attrs(ident, ("relatedItemIdentifierType",))
-            attrs.update(_attrs(item, ("relatedMetadataScheme", "schemeUri", "schemeType")))
-            _el(el, "relatedItemIdentifier", ident["relatedItemIdentifier"], attrs)
+            id_el = _el(el, "relatedItemIdentifier", ident["relatedItemIdentifier"], ident, _K_ITEM_ID)
+            for src, dst in _K_ITEM_SCHEME:
+                if item.get(src):
+                    id_el.set(dst, item[src])
         if item.get("creators"):
             creators = _el(el, "creators")
             for person in item["creators"]:
@@ -133,14 +159,14 @@ def _related_items(root, items):
             if item.get(key):
                 _el(el, key, item[key])
         if item.get("number"):
-            _el(el, "number", item["number"], _attrs(item, ("numberType",)))
+            _el(el, "number", item["number"], item, _K_NUMBER)
         for key in ("firstPage", "lastPage", "publisher", "edition"):
             if item.get(key):
                 _el(el, key, item[key])
         if item.get("contributors"):
             contributors = _el(el, "contributors")
             for person in item["contributors"]:
-                c = _el(contributors, "contributor", attrs={"contributorType": person["contributorType"]})
+                c = _el(contributors, "contributor", None, person, _K_CONTRIB)
                 _names(c, person, "contributorName")
 
 
@@ -149,20 +175,20 @@ def to_element(record: dict) -> etree._Element:
     meta = record["metadata"]
     root = etree.Element(_NS + "resource", nsmap=_NSMAP)
     root.set(f"{{{_XSI}}}schemaLocation", f"{KERNEL_NAMESPACE} {SCHEMA_LOCATION}")
-    _el(root, "identifier", record["doi"], {"identifierType": "DOI"})
+    _el(root, "identifier", record["doi"], _DOI_VALUE, _DOI)
     creators = _el(root, "creators")
     for person in meta["creators"]:
         _person(creators, "creator", person, "creatorName")
     _titles(root, meta["titles"])
     pub = meta["publisher"]
-    _el(root, "publisher", pub["name"], _attrs(pub, ("publisherIdentifier", "publisherIdentifierScheme", "schemeUri", "lang")))
+    _el(root, "publisher", pub["name"], pub, _K_PUBLISHER)
     _el(root, "publicationYear", meta["publicationYear"])
     types = meta["types"]
-    _el(root, "resourceType", types.get("resourceType") or "", {"resourceTypeGeneral": types["resourceTypeGeneral"]})
+    _el(root, "resourceType", types.get("resourceType") or "", types, _K_TYPES)
     if meta.get("subjects"):
         wrap = _el(root, "subjects")
         for s in meta["subjects"]:
-            _el(wrap, "subject", s["subject"], _attrs(s, ("subjectScheme", "schemeUri", "valueUri", "classificationCode", "lang")))
+            _el(wrap, "subject", s["subject"], s, _K_SUBJECT)
     if meta.get("contributors"):
         wrap = _el(root, "contributors")
         for person in meta["contributors"]:
@@ -170,31 +196,29 @@ def to_element(record: dict) -> etree._Element:
     if meta.get("dates"):
         wrap = _el(root, "dates")
         for d in meta["dates"]:
-            _el(wrap, "date", d["date"], _attrs(d, ("dateType", "dateInformation")))
+            _el(wrap, "date", d["date"], d, _K_DATE)
     if meta.get("language"):
         _el(root, "language", meta["language"])
     if meta.get("alternateIdentifiers"):
         wrap = _el(root, "alternateIdentifiers")
         for a in meta["alternateIdentifiers"]:
-            _el(wrap, "alternateIdentifier", a["alternateIdentifier"], _attrs(a, ("alternateIdentifierType",)))
+            _el(wrap, "alternateIdentifier", a["alternateIdentifier"], a, _K_ALT)
     if meta.get("relatedIdentifiers"):
         wrap = _el(root, "relatedIdentifiers")
-        keys = ("relatedIdentifierType", "relationType", "relatedMetadataScheme", "schemeUri", "schemeType", "resourceTypeGeneral")
         for r in meta["relatedIdentifiers"]:
-            _el(wrap, "relatedIdentifier", r["relatedIdentifier"], _attrs(r, keys))
+            _el(wrap, "relatedIdentifier", r["relatedIdentifier"], r, _K_REL)
     _plain_list(root, "sizes", "size", meta.get("sizes"))
     _plain_list(root, "formats", "format", meta.get("formats"))
     if meta.get("version"):
         _el(root, "version", meta["version"])
     if meta.get("rightsList"):
         wrap = _el(root, "rightsList")
-        keys = ("rightsUri", "rightsIdentifier", "rightsIdentifierScheme", "schemeUri", "lang")
         for r in meta["rightsList"]:
-            _el(wrap, "rights", r.get("rights"), _attrs(r, keys))
+            _el(wrap, "rights", r.get("rights"), r, _K_RIGHTS)
     if meta.get("descriptions"):
         wrap = _el(root, "descriptions")
         for d in meta["descriptions"]:
-            _el(wrap, "description", d["description"], _attrs(d, ("descriptionType", "lang")))
+            _el(wrap, "description", d["description"], d, _K_DESC)
     if meta.get("geoLocations"):
         _geo_locations(root, meta["geoLocations"])
     if meta.get("fundingReferences"):
