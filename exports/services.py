@@ -77,6 +77,7 @@ def records_export(
     total = selected.count()
     run.progress(0, total)
     counts = {"exported": 0, "deleted": 0, "errored": 0}
+    reported = dict(counts)  # what the run's counters already show
     archive = ArchiveWriter()
     deleted_list = tempfile.TemporaryFile(prefix="jobsite-deleted-")
     try:
@@ -99,6 +100,9 @@ def records_export(
                 counts["exported"] += 1
             done += len(chunk)
             run.progress(done, total)
+            run.count("exported", counts["exported"] - reported["exported"])
+            run.count("deleted", counts["deleted"] - reported["deleted"])
+            reported = dict(counts)
         run.raise_if_cancelled()
         finished = timezone.now()
         if include_deleted:
@@ -132,8 +136,6 @@ def records_export(
         sha256=sha256,
         arguments=arguments,
     )
-    run.count("exported", counts["exported"])
-    run.count("deleted", counts["deleted"])
     logger.info(
         "export_published name=%s records=%s deleted=%s errored=%s size=%s",
         name, counts["exported"], counts["deleted"], counts["errored"], size,
