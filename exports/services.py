@@ -8,6 +8,7 @@ import tempfile
 
 import orjson
 from django.core.files.storage import default_storage
+from django.db import DatabaseError
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -125,17 +126,21 @@ def records_export(
     finally:
         archive.close()
         deleted_list.close()
-    export_file = ExportFile.objects.create(
-        run_id=run.run_id,
-        name=name,
-        serializer=serializer,
-        size=size,
-        record_count=counts["exported"],
-        deleted_count=counts["deleted"],
-        errored_count=counts["errored"],
-        sha256=sha256,
-        arguments=arguments,
-    )
+    try:
+        export_file = ExportFile.objects.create(
+            run_id=run.run_id,
+            name=name,
+            serializer=serializer,
+            size=size,
+            record_count=counts["exported"],
+            deleted_count=counts["deleted"],
+            errored_count=counts["errored"],
+            sha256=sha256,
+            arguments=arguments,
+        )
+    except DatabaseError:
+        _delete_quietly(default_storage, name)  # a file no row points to could never be found or purged
+        raise
     logger.info(
         "export_published name=%s records=%s deleted=%s errored=%s size=%s",
         name, counts["exported"], counts["deleted"], counts["errored"], size,
