@@ -120,17 +120,17 @@ def identifiers_collect(metadatas) -> tuple[set, set, set, set]:
 
 def links_for(metadatas) -> Links:
     """Look up, in a few queries, what the vocabularies know about these records' identifiers."""
-    affs, f_ror, f_ref, award_numbers = identifiers_collect(metadatas)
     links = Links()
-    affiliation = vocabulary_model("Affiliation")
+    affiliation, funder, award = vocabulary_model("Affiliation"), vocabulary_model("Funder"), vocabulary_model("Award")
+    if affiliation is None and funder is None and award is None:
+        return links  # nothing can be known: skip collecting identifiers
+    affs, f_ror, f_ref, award_numbers = identifiers_collect(metadatas)
     if affiliation is not None and affs:
         links.affiliations = dict(affiliation.objects.filter(ror_id__in=affs).values_list("ror_id", "name"))
-    funder = vocabulary_model("Funder")
     if funder is not None and f_ror:
         links.funders_ror = dict(funder.objects.filter(ror_id__in=f_ror).values_list("ror_id", "name"))
     if funder is not None and f_ref:
         links.funders_fundref = _funders_by_fundref(funder, f_ref)
-    award = vocabulary_model("Award")
     if award is not None and award_numbers:
         links.awards = dict(award.objects.filter(number__in=award_numbers).values_list("number", "title"))
     return links
