@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from exports import links
 from exports.downloads import PERMISSION, exportfile_download
 from exports.models import ExportFile, Record
+from exports.services import exportfile_delete
 
 
 class RecordForm(forms.ModelForm):
@@ -61,6 +62,13 @@ class ExportFileAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        exportfile_delete(export_file=obj)
+
+    def delete_queryset(self, request, queryset):
+        for export_file in queryset:
+            exportfile_delete(export_file=export_file)
 
     def get_urls(self):
         download = self.admin_site.admin_view(exportfile_download)

@@ -171,16 +171,21 @@ def _chunks(queryset, chunk_size):
         last = chunk[-1][0]
 
 
+def exportfile_delete(*, export_file: ExportFile, storage=None):
+    """Delete an export file's stored archive and its row."""
+    # File first: a row whose file is gone is harmless (download says 404, a purge removes
+    # it); a file without its row could never be found again.
+    _delete_quietly(storage or default_storage, export_file.name)
+    export_file.delete()
+
+
 def exportfiles_purge(*, keep_last: int | None = None, storage=None) -> int:
     """Delete all but the newest ``keep_last`` export files (file and row together); return how many."""
     storage = storage or default_storage
     keep = conf.keep_last() if keep_last is None else keep_last
     old = list(ExportFile.objects.order_by("-created_at", "-id")[keep:])
     for export_file in old:
-        # File first: a row whose file is gone is harmless (download says 404, the next
-        # purge removes it); a file without its row would never be found again.
-        _delete_quietly(storage, export_file.name)
-        export_file.delete()
+        exportfile_delete(export_file=export_file, storage=storage)
     _temp_files_purge(storage)
     if old:
         logger.info("exportfiles_purged count=%s keep_last=%s", len(old), keep)

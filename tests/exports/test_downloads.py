@@ -80,3 +80,10 @@ def test_run_page_tag_lists_the_files(export_file):
     request.user = staff("download_exportfile")
     html = Template("{% load exports %}{% run_export_files run %}").render(Context({"run": export_file.run, "request": request}))
     assert export_file.filename in html and url(export_file.pk) in html
+
+
+def test_deleting_in_the_admin_removes_the_stored_file(client, admin_user, export_file):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:exports_exportfile_delete", args=[export_file.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not ExportFile.objects.exists() and not default_storage.exists(export_file.name)
