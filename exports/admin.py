@@ -10,7 +10,8 @@ from django.utils.html import format_html, format_html_join
 from exports import links
 from exports.downloads import PERMISSION, exportfile_download
 from exports.models import ExportFile, Record
-from exports.services import exportfile_delete
+from exports.serializers import datacite_xml
+from exports.services import SERIALIZE_ERRORS, exportfile_delete, record_delete
 
 
 class RecordForm(forms.ModelForm):
@@ -31,7 +32,28 @@ class RecordAdmin(admin.ModelAdmin):
     list_display = ["doi", "title", "publication_year", "resource_type_general", "updated", "deleted"]
     list_filter = ["deleted", "resource_type_general", "publication_year"]
     search_fields = ["doi", "title"]
-    readonly_fields = ["title", "created", "updated", "vocabulary_links"]
+    readonly_fields = ["title", "created", "updated", "vocabulary_links", "datacite_xml"]
+    actions = ["mark_deleted"]
+
+    @admin.action(description="Mark selected records deleted (tombstone)", permissions=["change"])
+    def mark_deleted(self, request, queryset):
+        count = 0
+        for record in queryset.filter(deleted=False):
+            record_delete(record=record)
+            count += 1
+        self.message_user(request, f"{count} records marked deleted.")
+
+    @admin.display(description="DataCite XML (as exported)")
+    def datacite_xml(self, obj):
+        if obj is None or not obj.pk:
+            return "-"
+        native = obj.as_native()
+        native["metadata"] = links.links_for([obj.metadata]).apply(obj.metadata)
+        try:
+            xml = datacite_xml.serialize(native).decode()
+        except SERIALIZE_ERRORS as exc:
+            return f"cannot be serialized: {exc}"
+        return format_html('<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto">{}</pre>', xml)
     date_hierarchy = "updated"
     show_full_result_count = False
 

@@ -42,3 +42,17 @@ def test_record_list_and_links_panel(client, admin_user):
     assert client.get(reverse("admin:exports_record_changelist")).status_code == 200
     page = client.get(reverse("admin:exports_record_change", args=[record.pk])).content.decode()
     assert "ROR 05qrfxd25: not known" in page
+
+
+def test_change_page_previews_the_datacite_xml_and_action_tombstones(client, admin_user):
+    client.force_login(admin_user)
+    record = Record(doi="10.82433/p", metadata=minimal_metadata(title="Prévisualisation"))
+    record.save()
+    page = client.get(reverse("admin:exports_record_change", args=[record.pk])).content.decode()
+    assert "&lt;identifier identifierType=&quot;DOI&quot;&gt;10.82433/p&lt;/identifier&gt;" in page
+    response = client.post(
+        reverse("admin:exports_record_changelist"), {"action": "mark_deleted", "_selected_action": [record.pk]}
+    )
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.deleted

@@ -133,3 +133,25 @@ def test_purge_keeps_the_newest_files_and_removes_rows_and_files_together(media,
     assert list(ExportFile.objects.order_by("id")) == made[1:]
     assert _stored_files(media) == sorted(ef.name for ef in made[1:])
     assert exportfiles_purge() == 0
+
+
+def test_every_exported_datacite_xml_validates_against_the_xsd(media):
+    from lxml import etree
+
+    from exports.demo import demo_metadata
+    from exports.services import record_save
+    from tests.conftest import SHARED_DATA
+    from tests.exports.test_serializers import rich_metadata
+
+    xsd = etree.XMLSchema(etree.parse(str(SHARED_DATA / "datacite" / "schema" / "kernel-4.5" / "metadata.xsd")))
+    for i in range(80):
+        doi, meta = demo_metadata(i, named_links=i % 2 == 0)
+        record_save(doi=doi, metadata=meta)
+    record_save(doi="10.82433/Ünï-Rich", metadata=rich_metadata())
+    export_file = records_export(serializer="datacite-xml")
+    _, tar = open_archive(export_file)
+    members = [m for m in tar.getmembers() if m.name.startswith("records/")]
+    assert len(members) == export_file.record_count == 81
+    for member in members:
+        root = etree.fromstring(tar.extractfile(member).read())
+        assert xsd.validate(root), (member.name, str(xsd.error_log))
