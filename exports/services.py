@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from exports import conf, serializers
 from exports.archive import TEMP_PREFIX, ArchiveWriter, member_name
+from exports.chunks import keyset_chunks
 from exports.links import links_for
 from exports.models import ExportFile, Record, record_native
 from jobs import current_run
@@ -149,7 +150,7 @@ def records_export(
 
 
 def _chunks(queryset, chunk_size):
-    """Yield lists of rows by keyset pagination on the primary key (no long-held cursor).
+    """Yield lists of (pk, doi, metadata, created, updated, deleted), the next chunk read ahead.
 
     Metadata is fetched as JSON text and parsed with orjson (about 3x faster than the
     stdlib decoder JSONField would use).
@@ -159,16 +160,12 @@ def _chunks(queryset, chunk_size):
         .annotate(metadata_text=Cast("metadata", output_field=TextField()))
         .values_list("pk", "doi", "metadata_text", "created", "updated", "deleted")
     )
-    last = 0
-    while True:
-        chunk = [
-            (pk, doi, orjson.loads(text), created, updated, deleted)
-            for pk, doi, text, created, updated, deleted in rows.filter(pk__gt=last)[:chunk_size]
-        ]
-        if not chunk:
-            return
-        yield chunk
-        last = chunk[-1][0]
+    return keyset_chunks(rows, chunk_size, convert=_parse_row)
+
+
+def _parse_row(row):
+    pk, doi, text, created, updated, deleted = row
+    return pk, doi, orjson.loads(text), created, updated, deleted
 
 
 def exportfile_delete(*, export_file: ExportFile, storage=None):
