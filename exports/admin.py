@@ -32,8 +32,10 @@ class RecordAdmin(admin.ModelAdmin):
     list_display = ["doi", "title", "publication_year", "resource_type_general", "updated", "deleted"]
     list_filter = ["deleted", "resource_type_general", "publication_year"]
     search_fields = ["doi", "title"]
-    readonly_fields = ["title", "created", "updated", "vocabulary_links", "datacite_xml"]
+    readonly_fields = ["title", "created", "updated", "vocabulary_links", "datacite_xml_preview"]
     actions = ["mark_deleted"]
+    date_hierarchy = "updated"
+    show_full_result_count = False
 
     @admin.action(description="Mark selected records deleted (tombstone)", permissions=["change"])
     def mark_deleted(self, request, queryset):
@@ -44,7 +46,7 @@ class RecordAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} records marked deleted.")
 
     @admin.display(description="DataCite XML (as exported)")
-    def datacite_xml(self, obj):
+    def datacite_xml_preview(self, obj):
         if obj is None or not obj.pk:
             return "-"
         native = obj.as_native()
@@ -54,8 +56,6 @@ class RecordAdmin(admin.ModelAdmin):
         except SERIALIZE_ERRORS as exc:
             return f"cannot be serialized: {exc}"
         return format_html('<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto">{}</pre>', xml)
-    date_hierarchy = "updated"
-    show_full_result_count = False
 
     @admin.display(description="Vocabulary links")
     def vocabulary_links(self, obj):

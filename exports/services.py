@@ -37,9 +37,14 @@ def record_save(*, doi: str, metadata: dict, deleted: bool = False) -> Record:
 
 
 def record_delete(*, record: Record) -> Record:
-    """Turn a record into a tombstone (kept, flagged deleted, listed by exports that ask)."""
-    record.deleted = True
-    record.save()
+    """Turn a record into a tombstone (kept, flagged deleted, listed by exports that ask).
+
+    Only the flag and ``updated`` change, so even a record whose stored metadata no
+    longer validates can be withdrawn.
+    """
+    now = timezone.now()
+    Record.objects.filter(pk=record.pk).update(deleted=True, updated=now)
+    record.deleted, record.updated = True, now
     return record
 
 
