@@ -21,7 +21,7 @@ SUBJECTS = ["FOS: Natural sciences", "FOS: Computer and information sciences", "
 
 
 def _orcid(rng: random.Random) -> str:
-    digits = [rng.randrange(10) for _ in range(15)]
+    digits = [0, 0, 0, 0, 0, 0, 0, rng.randint(1, 3)] + [rng.randrange(10) for _ in range(7)]  # like real iDs
     total = 0
     for d in digits:
         total = (total + d) * 2
