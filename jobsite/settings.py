@@ -150,6 +150,8 @@ JOBS_RUN_LOG_FLUSH_SECONDS = env.float("JOBS_RUN_LOG_FLUSH_SECONDS", default=0.5
 JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=5.0)
 JOBS_PROGRESS_FLUSH_SECONDS = env.float("JOBS_PROGRESS_FLUSH_SECONDS", default=1.0)
 JOBS_MAX_ERRORED_ENTRIES = 1000
+# Templates included on the admin's run page (context: ``run``, ``request``).
+JOBS_RUN_PAGE_PANELS = ["exports/run_panel.html"]
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ import json
 import logging
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
@@ -193,6 +194,8 @@ class RunAdmin(admin.ModelAdmin):
         extra = {}
         if run is not None:
             extra = self._run_context(request, run)
+            # Other apps add sections to the run page by template name (jobs imports none of them).
+            extra["run_panels"] = settings.JOBS_RUN_PAGE_PANELS
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     def get_queryset(self, request):

@@ -87,3 +87,19 @@ def test_deleting_in_the_admin_removes_the_stored_file(client, admin_user, expor
     response = client.post(reverse("admin:exports_exportfile_delete", args=[export_file.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not ExportFile.objects.exists() and not default_storage.exists(export_file.name)
+
+
+def test_run_page_lists_the_runs_export_files_with_a_download_link(client, export_file, admin_user):
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:jobs_run_change", args=[export_file.run_id])).content.decode()
+    assert "Export files" in page
+    assert f'href="{url(export_file.pk)}"' in page
+
+
+def test_run_page_shows_no_download_link_without_the_permission(client, export_file):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_run", content_type__app_label="jobs"))
+    client.force_login(viewer)
+    page = client.get(reverse("admin:jobs_run_change", args=[export_file.run_id])).content.decode()
+    assert "records-json-1-20250101T000000Z.tar.gz" in page
+    assert url(export_file.pk) not in page
