@@ -12,7 +12,8 @@ prefetch multiplier 1, acks late) on Redis, against the database ``jobsite_bench
 
 Wall time runs from the first send to the last stored result / finished run (from the
 database, so polling does not add to it). Also prints the queries ``run_execute`` makes
-on the task's connection for one run, executed in this process.
+on the task's connection for one run, its mean time and the threads it starts, executed
+in this process before the worker starts.
 
     .venv/bin/python bench/dispatch.py [--size N] [--full] [--concurrency 2]
 """
@@ -90,25 +91,57 @@ def _check():
         _worker.check()
 
 
-def queries_per_run(job) -> tuple[int, list[str]]:
-    """Execute one queued run in this process (autocommit); return the task connection's queries."""
+def run_path_profile(job, runs: int = 50) -> dict:
+    """Execute queued runs in this process (autocommit): cost per run of ``run_execute`` alone.
+
+    Returns the mean time per run, the threads started per run (each of which opened
+    its own database connection in the first version) and the statements one run sends
+    on the task's connection.
+    """
+    import threading
+
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from jobs.execution import run_execute
     from jobs.models import Run
 
-    run = Run.objects.create(job=job, status=Run.Status.QUEUED, queue="not-sent")
+    ids = [Run.objects.create(job=job, status=Run.Status.QUEUED, queue="not-sent").pk for _ in range(runs + 1)]
+    run_execute(run_id=ids.pop())  # warm: imports, registry, connection
+    started = []
+    original_start = threading.Thread.start
+
+    def counting_start(thread):
+        started.append(thread.name)
+        return original_start(thread)
+
+    threading.Thread.start = counting_start
+    try:
+        t0 = time.perf_counter()
+        for run_id in ids[1:]:
+            run_execute(run_id=run_id)
+        elapsed = time.perf_counter() - t0
+    finally:
+        threading.Thread.start = original_start
     with CaptureQueriesContext(connection) as ctx:
-        run_execute(run_id=run.pk)
-    return len(ctx.captured_queries), [q["sql"][:90] for q in ctx.captured_queries]
+        run_execute(run_id=ids[0])
+    return {
+        "ms_per_run": elapsed / (runs - 1) * 1000,
+        "threads_per_run": len(started) / (runs - 1),
+        "statements": [q["sql"][:100] for q in ctx.captured_queries],
+    }
 
 
 def main(argv=None):
     global _worker
     args_parser = common.arguments(__doc__.splitlines()[0], size=200, full_size=1000, argv=argv)
     env = common.django_setup(DB_NAME)
+    import logging
+
     import jobsite  # noqa: F401 - binds shared tasks to the configured Celery app
+
+    for handler in logging.getLogger().handlers:  # keep the in-process runs' INFO lines off the console
+        handler.setLevel(logging.WARNING)
     from bench.benchtasks import noop
     from jobs.models import Job
     from jobs.services import job_create, run_create
@@ -120,11 +153,13 @@ def main(argv=None):
     job = job_create(title="bench no-op", task_type="bench_noop")
     timeout = 60 + n * 0.2
 
-    count, sqls = queries_per_run(job)
     print(f"dispatch: {n} no-op tasks per phase, prefork concurrency={concurrency}, prefetch multiplier 1, "
           f"queue {env['CELERY_TASK_DEFAULT_QUEUE']}, db {DB_NAME}")
-    print(f"  run_execute queries on the task's connection for one run: {count}")
-    for sql in sqls:
+    profile = run_path_profile(job)
+    print(f"  run_execute in this process: {profile['ms_per_run']:.2f} ms per run, "
+          f"{profile['threads_per_run']:.2f} threads started per run, "
+          f"{len(profile['statements'])} statements on the task's connection:")
+    for sql in profile["statements"]:
         print(f"    {sql}")
     print(f"  {common.machine_load()} before")
 
