@@ -15,7 +15,7 @@ import traceback as tb
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from jobs import context
@@ -113,8 +113,9 @@ def run_execute(*, run_id: int) -> str | None:
     token = context.activate(handle)
     if monitor is not None:
         monitor.watch(run.pk, handle)
+    logs = capture_run_logs(run.pk, store_on_exit=False)
     try:
-        with capture_run_logs(run.pk):
+        with logs:
             outcome = _call(run, handle)
     finally:
         if monitor is not None:
@@ -123,9 +124,13 @@ def run_execute(*, run_id: int) -> str | None:
 
     final = dict(handle.snapshot(), **outcome)
     status = final.pop("status")
-    if not run_transition(
-        run_id=run.pk, from_statuses=[Status.RUNNING, Status.CANCELLING], to_status=status, **final
-    ):
+    # The last log lines and the final status share one commit (a commit waits for the disk).
+    with transaction.atomic():
+        logs.store()
+        ended = run_transition(
+            run_id=run.pk, from_statuses=[Status.RUNNING, Status.CANCELLING], to_status=status, **final
+        )
+    if not ended:
         current = Run.objects.filter(pk=run.pk).values_list("status", flat=True).first()
         logger.warning("run_end_lost run_id=%s wanted=%s current=%s", run.pk, status, current)
         return current

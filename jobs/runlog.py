@@ -18,9 +18,10 @@ import logging
 import queue
 import threading
 import time
+from contextlib import nullcontext
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,11 @@ class RunLogWriter:
 
     def _drain(self):
         try:
+            if connections["default"].vendor == "postgresql":
+                # This connection only stores log lines: a database crash may lose the
+                # last fraction of a second of them, and commits need not wait for the disk.
+                with connections["default"].cursor() as cursor:
+                    cursor.execute("SET synchronous_commit TO off")
             while True:
                 rows = self._batches.get()
                 if rows is _STOP:
@@ -89,16 +95,18 @@ class RunLogWriter:
             return
         connection = connections["default"]
         try:
-            if connection.vendor == "postgresql":
-                data = self.copy_text(first, rows)
-                with connection.cursor() as cursor:
-                    # One read of the whole batch: psycopg2 releases the GIL for every chunk
-                    # it sends, and each re-acquisition can wait for the task's thread.
-                    cursor.copy_expert(_COPY_SQL, io.StringIO(data), len(data) + 1)
-            else:
-                self._bulk_insert(first, rows)
+            # In a transaction, a savepoint keeps a failed batch from aborting the caller's work.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                if connection.vendor == "postgresql":
+                    data = self.copy_text(first, rows)
+                    with connection.cursor() as cursor, connection.wrap_database_errors:
+                        # One read of the whole batch: psycopg2 releases the GIL for every chunk
+                        # it sends, and each re-acquisition can wait for the task's thread.
+                        cursor.copy_expert(_COPY_SQL, io.StringIO(data), len(data) + 1)
+                else:
+                    self._bulk_insert(first, rows)
             self.written += len(rows)
-        except DatabaseError as exc:  # a lost log batch must not fail the job itself
+        except (DatabaseError, UnicodeError) as exc:  # a lost log batch must not fail the job itself
             self.error = exc
             logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
 
@@ -215,10 +223,17 @@ class RunLogHandler(logging.Handler):
 
 
 class capture_run_logs:
-    """Attach a ``RunLogHandler`` to the root logger for the duration of a run."""
+    """Attach a ``RunLogHandler`` to the root logger for the duration of a run.
 
-    def __init__(self, run_id: int):
+    On exit the handler is detached and the lines not stored yet are stored, unless
+    ``store_on_exit`` is false: then the caller calls ``store()`` when it likes (inside
+    the transaction that records the run's end, so both share one commit). An exception
+    leaving the block always stores them at once.
+    """
+
+    def __init__(self, run_id: int, *, store_on_exit: bool = True):
         self.run_id = run_id
+        self.store_on_exit = store_on_exit
         self.handler: RunLogHandler | None = None
         self._old_level = None
 
@@ -233,12 +248,19 @@ class capture_run_logs:
         root.addHandler(self.handler)
         return self.handler
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         if self.handler is None:
             return False
         root = logging.getLogger()
         root.removeHandler(self.handler)
         if root.level != self._old_level:
             root.setLevel(self._old_level)
-        self.handler.close()
+        if self.store_on_exit or exc_type is not None:
+            self.store()
         return False
+
+    def store(self):
+        """Store the lines still buffered and wait until every line is stored (once)."""
+        handler, self.handler = self.handler, None
+        if handler is not None:
+            handler.close()
