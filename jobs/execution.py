@@ -6,6 +6,7 @@ its run ``failed`` with the exception's class, message and traceback.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -139,6 +140,7 @@ def run_execute(*, run_id: int) -> str | None:
 
 
 _JOB_FIELDS = ("id", "title", "task_type", "soft_time_limit")
+_CLAIM_CHANGES = ("status", "started_at", "heartbeat_at", "host")
 
 
 def _claim(run_id: int) -> Run | None:
@@ -148,35 +150,37 @@ def _claim(run_id: int) -> Run | None:
     with the job fields execution needs (the job's other fields load when touched).
     """
     now = timezone.now()
-    changes = {"status": Status.RUNNING, "started_at": now, "heartbeat_at": now, "host": _hostname()}
+    changes = dict(zip(_CLAIM_CHANGES, (Status.RUNNING, now, now, _hostname()), strict=True))
     connection = connections["default"]
     if connection.vendor != "postgresql":
         if not run_transition(run_id=run_id, from_statuses=[Status.QUEUED], to_status=Status.RUNNING, **changes):
             return None
         return Run.objects.select_related("job").get(pk=run_id)
-    quote = connection.ops.quote_name
     run_fields = Run._meta.concrete_fields
     job_fields = [Job._meta.get_field(name) for name in _JOB_FIELDS]
-    sql = "UPDATE {run} AS r SET {sets} FROM {job} AS j WHERE r.{pk} = %s AND r.{status} = %s AND j.{job_pk} = r.{job_id} RETURNING {cols}".format(
-        run=quote(Run._meta.db_table),
-        job=quote(Job._meta.db_table),
-        sets=", ".join(f"{quote(Run._meta.get_field(name).column)} = %s" for name in changes),
-        pk=quote(Run._meta.pk.column),
-        status=quote(Run._meta.get_field("status").column),
-        job_pk=quote(Job._meta.pk.column),
-        job_id=quote(Run._meta.get_field("job").column),
-        cols=", ".join([f"r.{quote(f.column)}" for f in run_fields] + [f"j.{quote(f.column)}" for f in job_fields]),
-    )
-    params = [f.get_db_prep_save(changes[name], connection) for name, f in ((n, Run._meta.get_field(n)) for n in changes)]
+    params = [Run._meta.get_field(name).get_db_prep_save(value, connection) for name, value in changes.items()]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, run_id, Status.QUEUED])
+        cursor.execute(_claim_sql(connection.ops.quote_name), [*params, run_id, Status.QUEUED])
         row = cursor.fetchone()
     if row is None:
         return None
-    run = Run.from_db(connection.alias, [f.attname for f in run_fields], _converted(run_fields, row[: len(run_fields)], connection))
-    job_row = row[len(run_fields) :]
-    run.job = Job.from_db(connection.alias, [f.attname for f in job_fields], _converted(job_fields, job_row, connection))
+    n = len(run_fields)
+    run = Run.from_db(connection.alias, [f.attname for f in run_fields], _converted(run_fields, row[:n], connection))
+    run.job = Job.from_db(connection.alias, [f.attname for f in job_fields], _converted(job_fields, row[n:], connection))
     return run
+
+
+@functools.cache
+def _claim_sql(quote) -> str:
+    run, job = Run._meta, Job._meta
+    columns = [f"r.{quote(f.column)}" for f in run.concrete_fields]
+    columns += [f"j.{quote(job.get_field(name).column)}" for name in _JOB_FIELDS]
+    sets = ", ".join(f"{quote(run.get_field(name).column)} = %s" for name in _CLAIM_CHANGES)
+    return (
+        f"UPDATE {quote(run.db_table)} AS r SET {sets} FROM {quote(job.db_table)} AS j "
+        f"WHERE r.{quote(run.pk.column)} = %s AND r.{quote(run.get_field('status').column)} = %s "
+        f"AND j.{quote(job.pk.column)} = r.{quote(run.get_field('job').column)} RETURNING {', '.join(columns)}"
+    )
 
 
 def _converted(fields, values, connection) -> list:
@@ -188,14 +192,9 @@ def _converted(fields, values, connection) -> list:
     return out
 
 
+@functools.cache
 def _hostname() -> str:
-    global _HOSTNAME
-    if _HOSTNAME is None:
-        _HOSTNAME = socket.gethostname()[:255]
-    return _HOSTNAME
-
-
-_HOSTNAME: str | None = None
+    return socket.gethostname()[:255]
 
 
 def _call(run: Run, handle: context.RunHandle) -> dict:
