@@ -18,7 +18,11 @@ isolates the consumer side (sending a run costs an INSERT more than a bare task)
 on the task's connection for one run, its mean time and the threads it starts, executed
 in this process before the worker starts.
 
-    .venv/bin/python bench/dispatch.py [--size N] [--full] [--concurrency 2]
+    .venv/bin/python bench/dispatch.py [--size N] [--full] [--db-reuse-max N]
+
+``--db-reuse-max N`` is a what-if: the worker runs with ``CELERY_DB_REUSE_MAX=N``
+(``bench/worker_settings.py``), so Celery's Django fix-up stops closing the database
+connection before and after every task.
 """
 
 from __future__ import annotations
@@ -161,8 +165,17 @@ def _report(title: str, bare: dict, jobs: dict):
 
 def main(argv=None):
     global _worker
-    args_parser = common.arguments(__doc__.splitlines()[0], size=200, full_size=1000, argv=argv)
+    import argparse
+
+    extra = argparse.ArgumentParser(add_help=False)
+    extra.add_argument("--db-reuse-max", type=int, default=0,
+                       help="what-if: CELERY_DB_REUSE_MAX in the worker (keep its connection for N tasks)")
+    known, rest = extra.parse_known_args(argv)
+    args_parser = common.arguments(__doc__.splitlines()[0], size=200, full_size=1000, argv=rest)
     env = common.django_setup(DB_NAME)
+    worker_env = dict(env, DJANGO_SETTINGS_MODULE="bench.worker_settings")
+    if known.db_reuse_max:
+        worker_env["BENCH_CELERY_DB_REUSE_MAX"] = str(known.db_reuse_max)
     import logging
 
     import jobsite  # noqa: F401 - binds shared tasks to the configured Celery app
@@ -181,7 +194,8 @@ def main(argv=None):
     timeout = 60 + n * 0.2
 
     print(f"dispatch: {n} no-op tasks per phase, prefork concurrency={concurrency}, prefetch multiplier 1, "
-          f"queue {env['CELERY_TASK_DEFAULT_QUEUE']}, db {DB_NAME}")
+          f"queue {env['CELERY_TASK_DEFAULT_QUEUE']}, db {DB_NAME}, "
+          f"worker CELERY_DB_REUSE_MAX={known.db_reuse_max or 'unset (connection closed around every task)'}")
     profile = run_path_profile(job)
     print(f"  run_execute in this process: {profile['ms_per_run']:.2f} ms per run, "
           f"{profile['threads_per_run']:.2f} threads started per run, "
@@ -194,7 +208,7 @@ def main(argv=None):
 
     job = Job.objects.get(pk=job.pk)
     # Live: the worker runs while this process sends (as in production).
-    _worker = common.Worker(env, concurrency=concurrency)
+    _worker = common.Worker(worker_env, concurrency=concurrency)
     try:
         # Warm up: the worker is ready and every child process has connected and imported.
         from django_celery_results.models import TaskResult
@@ -224,7 +238,7 @@ def main(argv=None):
         ("jobs", lambda n: send_jobs(n, job), lambda: collect_jobs(n, timeout, job)),
     ):
         t0, sent = send(n)
-        _worker = common.Worker(env, concurrency=concurrency)
+        _worker = common.Worker(worker_env, concurrency=concurrency)
         try:
             drained[name] = _figures(n, t0, sent, collect(), since_first_start=True)
         finally:

@@ -1,7 +1,7 @@
 """Run every benchmark script in ``bench/`` in turn and print what each prints.
 
 A benchmark is any ``bench/*.py`` with an ``if __name__ == "__main__":`` block, except
-this file and the helpers (``common.py``, ``benchtasks.py``). Each runs as
+this file and the helpers (``common.py``, ``benchtasks.py``, ``worker_settings.py``). Each runs as
 ``python -m bench.<name>`` from the project root, with its modest default size, or with
 ``--full`` when this script gets ``--full``. A benchmark that fails is reported and the
 others still run; the exit status says whether all of them succeeded.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-NOT_BENCHMARKS = {"__init__", "common", "benchtasks", "run_all"}
+NOT_BENCHMARKS = {"__init__", "common", "benchtasks", "run_all", "worker_settings"}
 
 
 def benchmarks() -> list[str]:
