@@ -3,10 +3,10 @@
 The handler only appends ``(created, level, logger, message)`` tuples to a buffer: no
 lock, no datetime, no sequence number per record. Full batches go to a writer thread
 with its own database connection, started on the first full batch, that numbers the
-rows and stores them (one COPY on PostgreSQL, bulk INSERT elsewhere). The queue between
-them is bounded, so a database that cannot keep up slows the job down instead of eating
-memory, and the job never waits longer than one batch write. A run that logs less than
-one batch (most runs) needs no thread: its lines are stored in one COPY on the task's
+rows and stores them (one binary COPY on PostgreSQL, bulk INSERT elsewhere). The queue
+between them is bounded, so a database that cannot keep up slows the job down instead of
+eating memory, and the job never waits longer than one batch write. A run that logs less
+than one batch (most runs) needs no thread: its lines are stored in one COPY on the task's
 own connection when it ends.
 """
 
@@ -16,9 +16,11 @@ import datetime as dt
 import io
 import logging
 import queue
+import struct
 import threading
 import time
 from contextlib import nullcontext
+from itertools import chain, repeat
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
@@ -26,10 +28,14 @@ from django.db import DatabaseError, connections, transaction
 logger = logging.getLogger(__name__)
 
 _STOP = object()
-_COPY_SQL = "COPY jobs_runlog (run_id, seq, created_at, level, logger, message) FROM STDIN"
-# COPY text format: backslash escapes; PostgreSQL text cannot hold NUL, so it is dropped.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\x00": ""})
-_COPY_ESCAPES_NO_NUL = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_COPY_SQL = "COPY jobs_runlog (run_id, seq, created_at, level, logger, message) FROM STDIN WITH (FORMAT binary)"
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+# A row: field count, then (length, value) per column: run_id int8, seq int4,
+# created_at timestamptz (int8 microseconds since 2000-01-01 UTC), level int2, logger, message.
+_BINARY_ROW_HEAD = struct.Struct(">hiqi")
+_BINARY_ROW = struct.Struct(">iiqih")
+_INT4 = struct.Struct(">i")
+_PG_EPOCH_MICROS = 946_684_800 * 1_000_000
 
 
 class RunLogWriter:
@@ -50,7 +56,7 @@ class RunLogWriter:
         self.error: BaseException | None = None
         self._batches: queue.Queue | None = None
         self._thread: threading.Thread | None = None
-        self._names: dict[str, str] = {}
+        self._names: dict[str, bytes] = {}
 
     def put(self, rows: list):
         if self.inline:
@@ -98,41 +104,49 @@ class RunLogWriter:
             # In a transaction, a savepoint keeps a failed batch from aborting the caller's work.
             with transaction.atomic() if connection.in_atomic_block else nullcontext():
                 if connection.vendor == "postgresql":
-                    data = self.copy_text(first, rows)
+                    data = self.copy_binary(first, rows)
                     with connection.cursor() as cursor, connection.wrap_database_errors:
                         # One read of the whole batch: psycopg2 releases the GIL for every chunk
                         # it sends, and each re-acquisition can wait for the task's thread.
-                        cursor.copy_expert(_COPY_SQL, io.StringIO(data), len(data) + 1)
+                        cursor.copy_expert(_COPY_SQL, io.BytesIO(data), len(data) + 1)
                 else:
                     self._bulk_insert(first, rows)
             self.written += len(rows)
-        except (DatabaseError, UnicodeError) as exc:  # a lost log batch must not fail the job itself
+        except (DatabaseError, UnicodeError, struct.error) as exc:  # a lost log batch must not fail the job itself
             self.error = exc
             logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
 
-    def copy_text(self, first: int, rows: list) -> str:
-        """Rows as COPY text, built with per-column C-level passes rather than per-row Python."""
+    def copy_binary(self, first: int, rows: list) -> bytes:
+        """Rows in COPY's binary format, built column by column in C-level passes (no
+        per-row Python): no escaping, no timestamp text for the server to parse. NUL
+        (which PostgreSQL text cannot hold) is dropped, unencodable characters become ``?``."""
         created, levels, names, messages = zip(*rows, strict=True)
         joined = "\x00".join(messages)
-        if joined.count("\x00") == len(messages) - 1:  # no NUL inside: escape all at once
-            messages = joined.translate(_COPY_ESCAPES_NO_NUL).split("\x00")
-        else:
-            messages = [message.translate(_COPY_ESCAPES) for message in messages]
+        if joined.count("\x00") != len(messages) - 1:
+            messages = [message.replace("\x00", "") for message in messages]
+        encoded = list(map(str.encode, messages, repeat("utf-8"), repeat("replace")))
         for name in set(names).difference(self._names):
-            self._names[name] = name[:200].translate(_COPY_ESCAPES)
-        lines = map(
-            "\t".join,
-            zip(
-                map(str, range(first, first + len(rows))),
-                _timestamps(created),
-                map(str, levels),
-                map(self._names.__getitem__, names),
-                messages,
-                strict=True,
-            ),
+            name_bytes = name[:200].encode("utf-8", "replace")
+            self._names[name] = _INT4.pack(len(name_bytes)) + name_bytes
+        micros = map(round, map(1_000_000.0.__mul__, created))
+        fixed = map(
+            _BINARY_ROW.pack,
+            range(first, first + len(rows)),
+            repeat(8),
+            map((-_PG_EPOCH_MICROS).__add__, micros),
+            repeat(2),
+            levels,
         )
-        prefix = f"{self.run_id}\t"
-        return prefix + f"\n{prefix}".join(lines) + "\n"
+        head = _BINARY_ROW_HEAD.pack(6, 8, self.run_id, 4)
+        parts = zip(
+            repeat(head),
+            fixed,
+            map(self._names.__getitem__, names),
+            map(_INT4.pack, map(len, encoded)),
+            encoded,
+            strict=False,
+        )
+        return b"".join((_BINARY_HEADER, b"".join(chain.from_iterable(parts)), b"\xff\xff"))
 
     def _bulk_insert(self, first: int, rows: list):
         from jobs.models import RunLog
@@ -150,26 +164,6 @@ class RunLogWriter:
                 for seq, (created, level, name, message) in enumerate(rows, start=first)
             ]
         )
-
-
-def _timestamps(created) -> list[str] | map:
-    """``time.time()`` floats as PostgreSQL timestamptz text, to the microsecond."""
-    micros = [round(value * 1_000_000) for value in created]
-    second = min(micros) // 1_000_000
-    if max(micros) // 1_000_000 == second:  # the usual batch: all within one second
-        base = second * 1_000_000
-        prefix = time.strftime("%Y-%m-%d %H:%M:%S.", time.gmtime(second)).replace("%", "%%")
-        return map(f"{prefix}%06d+00".__mod__, map(base.__rsub__, micros))
-    seconds: dict[int, str] = {}
-    out = []
-    append = out.append
-    for value in created:
-        second, micro = divmod(round(value * 1_000_000), 1_000_000)
-        text = seconds.get(second)
-        if text is None:
-            text = seconds[second] = time.strftime("%Y-%m-%d %H:%M:%S.", time.gmtime(second))
-        append(f"{text}{micro:06d}+00")
-    return out
 
 
 class RunLogHandler(logging.Handler):
