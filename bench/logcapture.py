@@ -109,6 +109,8 @@ def main(argv=None):
     print(f"logcapture: {n} lines per run, in-process run_execute (autocommit), db {db_name}, "
           f"batch size {settings.JOBS_RUN_LOG_BATCH_SIZE}")
     print("  baseline: JOBS_RUN_LOG_ENABLED=False, root logger at INFO with a NullHandler only")
+    if known.without_fk:
+        print("  what-if: jobs_runlog without its foreign key constraint")
     print(f"  {common.machine_load()} before")
     execute_once(job, 2000, capture=False)
     execute_once(job, 2000, capture=True)
@@ -141,7 +143,6 @@ def _foreign_keys_drop(table: str):
         )
         for (name,) in cursor.fetchall():
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    print(f"  what-if: {table} without its foreign key constraint")
 
 
 def _all(times):
