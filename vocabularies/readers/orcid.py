@@ -1,0 +1,210 @@
+"""ORCID Public Data File reader (summaries .tar.gz, or a folder of per-iD XML files).
+
+Each file is an ORCID ``record:record`` (API 3.0; the 2.x layout without
+``activities:affiliation-group`` is read the same way). XML is parsed with lxml
+``iterparse`` with entity resolution and network access off; a DOCTYPE that declares
+entities is refused. A deactivated record (``history:deactivation-date``) is returned
+as a deletion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tarfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from lxml import etree
+
+from vocabularies.exceptions import ImportFailed, RecordInvalid
+from vocabularies.readers.files import DELETE, GZIP_MAGIC, ProgressReader, head
+
+NS = {
+    "common": "http://www.orcid.org/ns/common",
+    "person": "http://www.orcid.org/ns/person",
+    "personal-details": "http://www.orcid.org/ns/personal-details",
+    "other-name": "http://www.orcid.org/ns/other-name",
+    "employment": "http://www.orcid.org/ns/employment",
+    "history": "http://www.orcid.org/ns/history",
+    "activities": "http://www.orcid.org/ns/activities",
+}
+
+
+def _t(prefix: str, local: str) -> str:
+    return f"{{{NS[prefix]}}}{local}"
+
+
+PATH = _t("common", "path")
+ORCID_IDENTIFIER = _t("common", "orcid-identifier")
+GIVEN = _t("personal-details", "given-names")
+FAMILY = _t("personal-details", "family-name")
+CREDIT = _t("personal-details", "credit-name")
+OTHER_NAME = _t("other-name", "content")
+EMPLOYMENT = _t("employment", "employment-summary")
+HISTORY = _t("history", "history")
+DEACTIVATION = _t("history", "deactivation-date")
+LAST_MODIFIED = _t("common", "last-modified-date")
+ORGANIZATION = _t("common", "organization")
+SUMMARY_SUFFIX = "-summary"
+ORCID_ID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+FILE_NAME = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])\.xml$")
+DEACTIVATED = "deactivated"
+
+
+def _text(elem, path: str) -> str:
+    found = elem.find(path, NS)
+    return (found.text or "").strip() if found is not None and found.text else ""
+
+
+def _employment(elem) -> dict:
+    org = elem.find("common:organization", NS)
+    source = _text(org, "common:disambiguated-organization/common:disambiguation-source").upper() if org is not None else ""
+    identifier = _text(org, "common:disambiguated-organization/common:disambiguated-organization-identifier") if org is not None else ""
+    return {
+        "organisation": _text(org, "common:name") if org is not None else "",
+        "city": _text(org, "common:address/common:city") if org is not None else "",
+        "country": _text(org, "common:address/common:country") if org is not None else "",
+        "ror": identifier.rsplit("/", 1)[-1] if source == "ROR" else "",
+        "grid": identifier if source == "GRID" else "",
+        "ringgold": identifier if source == "RINGGOLD" else "",
+        "department": _text(elem, "common:department-name"),
+        "role": _text(elem, "common:role-title"),
+        "start_year": _text(elem, "common:start-date/common:year"),
+    }
+
+
+def orcid_parse(stream, name: str) -> dict:
+    """Parse one ORCID record XML into a plain dict; raise ``RecordInvalid`` when unusable."""
+    record = {
+        "orcid_id": "", "given_names": "", "family_name": "", "credit_name": "", "other_names": [],
+        "employments": [], "last_modified": None, DEACTIVATED: False,
+    }
+    root_path = ""
+    first = True
+    try:
+        for event, elem in etree.iterparse(
+            stream, events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=False,
+            load_dtd=False, remove_comments=True, remove_pis=True,
+        ):
+            if event == "start":
+                if first:
+                    first = False
+                    dtd = elem.getroottree().docinfo.internalDTD
+                    if dtd is not None and any(True for _ in dtd.iterentities()):
+                        raise RecordInvalid(name, "XML DOCTYPE declaring entities is refused")
+                    root_path = (elem.get("path") or "").strip("/")
+                continue
+            tag = elem.tag
+            if tag == PATH:
+                parent = elem.getparent()
+                if parent is not None and parent.tag == ORCID_IDENTIFIER:
+                    record["orcid_id"] = (elem.text or "").strip()
+            elif tag == GIVEN:
+                record["given_names"] = (elem.text or "").strip()
+            elif tag == FAMILY:
+                record["family_name"] = (elem.text or "").strip()
+            elif tag == CREDIT:
+                record["credit_name"] = (elem.text or "").strip()
+            elif tag == OTHER_NAME:
+                if elem.text and elem.text.strip():
+                    record["other_names"].append(elem.text.strip())
+            elif tag == EMPLOYMENT:
+                if elem.find("common:end-date", NS) is None:
+                    record["employments"].append(_employment(elem))
+                elem.clear()
+            elif tag == DEACTIVATION:
+                record[DEACTIVATED] = True
+            elif tag == HISTORY:
+                record["last_modified"] = _text(elem, "common:last-modified-date") or None
+            elif isinstance(tag, str) and tag.endswith(SUMMARY_SUFFIX):
+                elem.clear()
+    except etree.XMLSyntaxError as exc:
+        raise RecordInvalid(name, f"XML not well-formed or refused: {exc}") from exc
+    record["orcid_id"] = record["orcid_id"] or root_path
+    return record
+
+
+def _member_id(name: str) -> str:
+    match = FILE_NAME.search(name)
+    return match.group(1) if match else name
+
+
+def orcid_records(path: Path, *, progress=None, max_member_bytes: int | None = None) -> Iterator[dict | RecordInvalid]:
+    """Yield parsed records of a summaries .tar.gz, a folder of XML files, or one XML file."""
+    if path.is_dir():
+        yield from _folder(path, progress)
+        return
+    with open(path, "rb") as raw:
+        magic = head(raw)
+        if magic.lstrip().startswith(b"<"):
+            yield _parse_one(raw, path.name)
+            return
+        if not magic.startswith(GZIP_MAGIC):
+            raise ImportFailed(f"{path.name} is not an ORCID summaries .tar.gz (nor an XML file or a folder)")
+        reporter = ProgressReader(raw, progress, every=200)
+        files = 0
+        try:
+            with tarfile.open(fileobj=raw, mode="r|gz") as archive:
+                for member in archive:
+                    if not member.isfile() or not member.name.endswith(".xml"):
+                        continue
+                    files += 1
+                    reporter.tick()
+                    member_id = _member_id(member.name)
+                    if max_member_bytes is not None and member.size > max_member_bytes:
+                        yield RecordInvalid(member_id, f"{member.size} bytes, more than VOCABULARIES_MAX_MEMBER_BYTES")
+                        continue
+                    yield _parse_one(archive.extractfile(member), member_id)
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+            raise ImportFailed(f"{path.name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}") from exc
+        if files == 0:
+            raise ImportFailed(f"{path.name}: no XML records in the archive")
+        reporter.finish()
+
+
+def _parse_one(stream, name: str) -> dict | RecordInvalid:
+    try:
+        return orcid_parse(stream, name)
+    except RecordInvalid as exc:
+        return exc
+
+
+def _folder(path: Path, progress) -> Iterator[dict | RecordInvalid]:
+    done = 0
+    for directory, subdirs, files in os.walk(path):
+        subdirs.sort()
+        for file_name in sorted(files):
+            if not file_name.endswith(".xml"):
+                continue
+            with open(os.path.join(directory, file_name), "rb") as stream:
+                yield _parse_one(stream, _member_id(file_name))
+            done += 1
+            if progress is not None and done % 200 == 0:
+                progress(done, None)
+
+
+def name_row(record) -> dict:
+    """Map a parsed ORCID record to the columns of ``Name`` (or a deletion when deactivated)."""
+    orcid_id = record.get("orcid_id") or ""
+    if not ORCID_ID.match(orcid_id):
+        raise RecordInvalid(orcid_id or "?", "missing or malformed ORCID iD")
+    if record.get(DEACTIVATED):
+        return {"orcid_id": orcid_id, DELETE: True}
+    last_modified = record.get("last_modified")
+    if last_modified:
+        try:
+            last_modified = dt.datetime.fromisoformat(last_modified)
+        except ValueError as exc:
+            raise RecordInvalid(orcid_id, f"last-modified-date {last_modified!r} is not a date-time") from exc
+    return {
+        "orcid_id": orcid_id,
+        "given_names": record.get("given_names") or "",
+        "family_name": record.get("family_name") or "",
+        "credit_name": record.get("credit_name") or "",
+        "other_names": list(record.get("other_names") or []),
+        "employments": list(record.get("employments") or []),
+        "last_modified": last_modified,
+    }
