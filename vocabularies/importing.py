@@ -40,7 +40,7 @@ def _older_than(value, since: dt.datetime) -> bool:
         return False
     if isinstance(value, dt.datetime):
         return value < since
-    return value < since.astimezone(dt.timezone.utc).date()
+    return value < since.astimezone(dt.UTC).date()
 
 
 class BatchWriter:

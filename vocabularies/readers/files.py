@@ -8,9 +8,7 @@ from typing import BinaryIO
 # A mapper returns {key: ..., DELETE: True} for a record to remove (ORCID deactivated).
 DELETE = "__delete__"
 ZIP_MAGIC = b"PK\x03\x04"
-G# A mapper returns {key: ..., DELETE: True} for a record to remove (ORCID deactivated).
-DELETE = "__delete__"
-ZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def head(raw: BinaryIO, size: int = 512) -> bytes:
