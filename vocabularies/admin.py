@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from vocabularies.models import FUNDER_RULE, ROR_TYPES, Affiliation, Award, Funder, Name
+from vocabularies.models import ROR_TYPES, Affiliation, Award, Funder, Name
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,14 +42,6 @@ class FunderAdmin(ReadOnlyAdmin):
     list_display = ["ror_id", "name", "country", "fundref_ids", "status", "last_modified"]
     list_filter = ["status", "country"]
     search_fields = ["=ror_id", "name", "fundref_ids"]
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "subtitle": FUNDER_RULE}
-        return super().changelist_view(request, extra_context)
-
-    def get_form(self, request, obj=None, **kwargs):
-        kwargs.setdefault("help_texts", {})["ror_id"] = FUNDER_RULE
-        return super().get_form(request, obj, **kwargs)
 
 
 @admin.register(Name)

@@ -52,10 +52,17 @@ class Affiliation(models.Model):
         return f"{self.name} ({self.ror_id})"
 
 
+FUNDER_RULE = (
+    'A ROR record is imported as a funder when "funder" is one of its types OR it has a '
+    "Crossref Funder (fundref) id: the two signals disagree in real data (e.g. 005nqcn81 has a fundref id "
+    "but is typed company; 01ahyrz84 is typed funder without a fundref id)."
+)
+
+
 class Funder(models.Model):
     """A funding organisation from the ROR registry."""
 
-    ror_id = models.CharField("ROR id", max_length=9, unique=True)
+    ror_id = models.CharField("ROR id", max_length=9, unique=True, help_text=FUNDER_RULE)
     name = models.CharField(max_length=500)
     country = models.CharField(max_length=2, blank=True, db_index=True)
     fundref_ids = models.JSONField(
@@ -72,13 +79,6 @@ class Funder(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.ror_id})"
-
-
-FUNDER_RULE = (
-    'A ROR record is imported as a funder when "funder" is one of its types OR it has a '
-    "Crossref Funder (fundref) id: the two signals disagree in real data (e.g. 005nqcn81 has a fundref id "
-    "but is typed company; 01ahyrz84 is typed funder without a fundref id)."
-)
 
 
 class Name(models.Model):
