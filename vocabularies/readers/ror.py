@@ -14,12 +14,10 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import ijson
-
 from vocabularies.exceptions import ImportFailed, RecordInvalid
 from vocabularies.readers.files import ZIP_MAGIC, ProgressReader, head
+from vocabularies.readers.jsonarray import JSONArrayError, json_array_items
 
-_backend = ijson.get_backend("yajl2_c")
 ROR_ID = re.compile(r"^https://ror\.org/(0[a-z0-9]{8})$")
 STATUSES = {"active", "inactive", "withdrawn"}
 V1_MESSAGE = (
@@ -72,14 +70,14 @@ def ror_records(path: Path, *, progress=None, max_member_bytes: int | None = Non
 def _array(stream, name: str, reporter: ProgressReader) -> Iterator[dict]:
     count = 0
     try:
-        for record in _backend.items(stream, "item", use_float=True):
+        for record in json_array_items(stream):
             if count == 0 and isinstance(record, dict) and "names" not in record and "name" in record:
                 raise ImportFailed(f"{name}: {V1_MESSAGE}")
             count += 1
             reporter.tick()
             yield record
-    except ijson.JSONError as exc:
-        raise ImportFailed(f"{name}: invalid or truncated JSON after record {count}: {exc}") from exc
+    except JSONArrayError as exc:
+        raise ImportFailed(f"{name}: {exc}") from exc
     if count == 0:
         raise ImportFailed(f"{name}: no records (expected a JSON array of ROR records)")
 
