@@ -46,7 +46,39 @@ def _nullable(target: Target) -> set[str]:
     return {f.column for f in target.model._meta.concrete_fields if f.null}
 
 
+def _pg_unchanged_keys(target: Target, rows: list[dict]) -> set[str]:
+    """Keys whose stored row has the same hash (and, with an FK, the same resolved link)."""
+    table = connection.ops.quote_name(target.model._meta.db_table)
+    key = target.key
+    sql = f"SELECT t.{key}, t.content_hash FROM {table} t"
+    if target.fk:
+        attname, local, related, related_key = target.fk
+        sql += (
+            f" LEFT JOIN {connection.ops.quote_name(related._meta.db_table)} r"
+            f" ON r.{related_key} = t.{local} AND t.{local} <> ''"
+            f" WHERE t.{key} = ANY(%s) AND t.{attname} IS NOT DISTINCT FROM r.id"
+        )
+    else:
+        sql += f" WHERE t.{key} = ANY(%s)"
+    hashes = {row[key]: row["content_hash"] for row in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(hashes)])
+        return {k for k, h in cursor.fetchall() if hashes.get(k) == h}
+
+
 def _pg_upsert(target: Target, rows: list[dict]) -> Counter:
+    # Most rows of a re-import are unchanged: find them with one indexed SELECT and send only the rest.
+    unchanged = _pg_unchanged_keys(target, rows)
+    if unchanged:
+        rows = [row for row in rows if row[target.key] not in unchanged]
+    if not rows:
+        return Counter(created=0, updated=0, unchanged=len(unchanged))
+    counts = _pg_write(target, rows)
+    counts["unchanged"] += len(unchanged)
+    return counts
+
+
+def _pg_write(target: Target, rows: list[dict]) -> Counter:
     table = connection.ops.quote_name(target.model._meta.db_table)
     stage = connection.ops.quote_name(f"stage_{target.model._meta.db_table}")
     cols = target.all_columns
