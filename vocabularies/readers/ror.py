@@ -98,15 +98,18 @@ def _label(record: dict) -> str:
     return "?"
 
 
-def _external(record: dict, kind: str) -> list[str]:
-    for ext in record.get("external_ids") or []:
-        if ext.get("type") == kind:
-            values = [v for v in ext.get("all") or [] if isinstance(v, str)]
-            preferred = ext.get("preferred")
-            if preferred:
-                values = [preferred] + [v for v in values if v != preferred]
-            return values
-    return []
+def _externals(record: dict) -> dict[str, list[str]]:
+    """External ids by type, the preferred one first."""
+    found: dict[str, list[str]] = {}
+    for ext in record.get("external_ids") or ():
+        if not isinstance(ext, dict) or ext.get("type") in found:
+            continue
+        values = [v for v in ext.get("all") or () if isinstance(v, str)]
+        preferred = ext.get("preferred")
+        if preferred and isinstance(preferred, str):
+            values = [preferred] + [v for v in values if v != preferred]
+        found[ext.get("type")] = values
+    return found
 
 
 def _last_modified(record: dict, ror_id: str) -> dt.date | None:
@@ -119,56 +122,60 @@ def _last_modified(record: dict, ror_id: str) -> dt.date | None:
         raise RecordInvalid(ror_id, f"admin.last_modified.date {value!r} is not a date") from exc
 
 
-def _common(record: dict) -> dict:
+def _common(record) -> tuple[dict, dict[str, list[str]], dict[str, list]]:
+    """Fields shared by affiliations and funders, the external ids, and the names by type."""
     ror_id = ror_id_of(record)
-    names = [n for n in record.get("names") or [] if isinstance(n, dict) and isinstance(n.get("value"), str)]
-    display = next((n["value"] for n in names if "ror_display" in (n.get("types") or [])), None)
-    if display is None:
-        display = next((n["value"] for n in names if "label" in (n.get("types") or [])), None)
+    by_type: dict[str, list] = {"ror_display": [], "label": [], "alias": [], "acronym": []}
+    for name in record.get("names") or ():
+        if isinstance(name, dict) and isinstance(name.get("value"), str):
+            for kind in name.get("types") or ():
+                if kind in by_type:
+                    by_type[kind].append(name)
+    display = (by_type["ror_display"] or by_type["label"] or [{}])[0].get("value")
     if not display:
         raise RecordInvalid(ror_id, "no ror_display name")
     status = record.get("status")
     if status not in STATUSES:
         raise RecordInvalid(ror_id, f"unknown status {status!r}")
-    locations = record.get("locations") or []
+    locations = record.get("locations") or ()
     details = (locations[0].get("geonames_details") or {}) if locations and isinstance(locations[0], dict) else {}
-    return {
+    externals = _externals(record)
+    common = {
         "ror_id": ror_id,
-        "names": names,
         "name": display,
         "status": status,
         "country": details.get("country_code") or "",
         "country_name": details.get("country_name") or "",
         "city": details.get("name") or "",
-        "fundref_ids": _external(record, "fundref"),
+        "fundref_ids": externals.get("fundref", []),
         "last_modified": _last_modified(record, ror_id),
     }
+    return common, externals, by_type
 
 
 def affiliation_row(record) -> dict:
     """Map a ROR v2 record to the columns of ``Affiliation``."""
-    common = _common(record)
-    names = common.pop("names")
+    common, externals, by_type = _common(record)
     labels: dict[str, list[str]] = {}
-    for name in names:
-        if "label" in (name.get("types") or []):
-            labels.setdefault(name.get("lang") or "", []).append(name["value"])
-    successor = next(
-        (r.get("id", "") for r in record.get("relationships") or [] if isinstance(r, dict) and r.get("type") == "successor"),
-        "",
+    for name in by_type["label"]:
+        labels.setdefault(name.get("lang") or "", []).append(name["value"])
+    successor = ""
+    for relation in record.get("relationships") or ():
+        if isinstance(relation, dict) and relation.get("type") == "successor":
+            successor = str(relation.get("id") or "").rsplit("/", 1)[-1]
+            break
+    grid = externals.get("grid")
+    common.update(
+        acronyms=[n["value"] for n in by_type["acronym"]],
+        aliases=[n["value"] for n in by_type["alias"]],
+        labels=labels,
+        types=[t for t in record.get("types") or () if isinstance(t, str)],
+        grid_id=grid[0] if grid else "",
+        isni_ids=externals.get("isni", []),
+        wikidata_ids=externals.get("wikidata", []),
+        successor=successor,
     )
-    grid = _external(record, "grid")
-    return {
-        **common,
-        "acronyms": [n["value"] for n in names if "acronym" in (n.get("types") or [])],
-        "aliases": [n["value"] for n in names if "alias" in (n.get("types") or [])],
-        "labels": labels,
-        "types": [t for t in record.get("types") or [] if isinstance(t, str)],
-        "grid_id": grid[0] if grid else "",
-        "isni_ids": _external(record, "isni"),
-        "wikidata_ids": _external(record, "wikidata"),
-        "successor": successor.rsplit("/", 1)[-1] if successor else "",
-    }
+    return common
 
 
 def is_funder(record: dict, fundref_ids: list[str]) -> bool:
@@ -178,7 +185,7 @@ def is_funder(record: dict, fundref_ids: list[str]) -> bool:
 
 def funder_row(record) -> dict | None:
     """Map a ROR v2 record to the columns of ``Funder``, or None when it is not a funder."""
-    common = _common(record)
+    common = _common(record)[0]
     if not is_funder(record, common["fundref_ids"]):
         return None
     return {key: common[key] for key in ("ror_id", "name", "country", "fundref_ids", "status", "last_modified")}
