@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
+import threading
 from typing import BinaryIO
 
 # A mapper returns {key: ..., DELETE: True} for a record to remove (ORCID deactivated).
@@ -43,3 +46,59 @@ class ProgressReader:
     def finish(self):
         if self.progress is not None:
             self.progress(self.total, self.total)
+
+
+class Prefetch:
+    """Read ``stream`` in a background thread, ``size`` bytes at a time, a few blocks ahead.
+
+    Decompression (zlib, gzip) releases the GIL, so inflating the next block overlaps with
+    parsing the current one. Errors of the stream are raised by ``read`` in the caller.
+    """
+
+    def __init__(self, stream, *, size: int = 1 << 20, ahead: int = 4):
+        self.stream = stream
+        self.size = size
+        self.blocks: queue.Queue = queue.Queue(maxsize=ahead)
+        self.pending = b""
+        self.done = False
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._fill, name="vocabulary-prefetch", daemon=True)
+        self.thread.start()
+
+    def _fill(self):
+        try:
+            while not self.stopped.is_set():
+                block = self.stream.read(self.size)
+                self.blocks.put(block)
+                if not block:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+            self.blocks.put(exc)
+
+    def read(self, size: int = -1) -> bytes:
+        while not self.done and (size < 0 or len(self.pending) < size):
+            block = self.blocks.get()
+            if isinstance(block, BaseException):
+                self.done = True
+                raise block
+            if not block:
+                self.done = True
+            self.pending += block
+        if size < 0:
+            data, self.pending = self.pending, b""
+        else:
+            data, self.pending = self.pending[:size], self.pending[size:]
+        return data
+
+    def close(self):
+        self.stopped.set()
+        while self.thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                self.blocks.get_nowait()  # unblock a filler waiting on a full queue
+            self.thread.join(0.01)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

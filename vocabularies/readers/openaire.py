@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import GZIP_MAGIC, ProgressReader, head, is_tar
+from vocabularies.readers.files import GZIP_MAGIC, Prefetch, ProgressReader, head, is_tar
 
 MEMBER = re.compile(r"\.json\.gz$")
 
@@ -55,8 +55,9 @@ def openaire_projects(path: Path, *, progress=None, max_member_bytes: int | None
                             f"VOCABULARIES_MAX_MEMBER_BYTES={max_member_bytes}"
                         )
                     members += 1
-                    stream = archive.extractfile(member)
-                    yield from _lines(gzip.GzipFile(fileobj=stream, mode="rb"), member.name, reporter)
+                    stream = gzip.GzipFile(fileobj=archive.extractfile(member), mode="rb")
+                    with Prefetch(stream) as prefetched:
+                        yield from _lines(prefetched, member.name, reporter)
         except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise ImportFailed(f"{path.name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}") from exc
         if members == 0:
@@ -64,8 +65,18 @@ def openaire_projects(path: Path, *, progress=None, max_member_bytes: int | None
         reporter.finish()
 
 
+def _split_lines(stream) -> Iterator[bytes]:
+    rest = b""
+    while block := stream.read(1 << 20):
+        lines = (rest + block).split(b"\n")
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        yield rest
+
+
 def _lines(stream, member: str, reporter: ProgressReader):
-    for number, line in enumerate(stream, 1):
+    for number, line in enumerate(_split_lines(stream), 1):
         if not line.strip():
             continue
         reporter.tick()

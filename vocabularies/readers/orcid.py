@@ -10,6 +10,7 @@ as a deletion.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import os
 import re
 import tarfile
@@ -20,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import DELETE, GZIP_MAGIC, ProgressReader, head
+from vocabularies.readers.files import DELETE, GZIP_MAGIC, Prefetch, ProgressReader, head
 
 NS = {
     "common": "http://www.orcid.org/ns/common",
@@ -147,7 +148,9 @@ def orcid_records(path: Path, *, progress=None, max_member_bytes: int | None = N
         reporter = ProgressReader(raw, progress, every=200)
         files = 0
         try:
-            with tarfile.open(fileobj=raw, mode="r|gz") as archive:
+            with Prefetch(gzip.GzipFile(fileobj=raw, mode="rb")) as inflated, tarfile.open(
+                fileobj=inflated, mode="r|"
+            ) as archive:
                 for member in archive:
                     if not member.isfile() or not member.name.endswith(".xml"):
                         continue
@@ -158,7 +161,7 @@ def orcid_records(path: Path, *, progress=None, max_member_bytes: int | None = N
                         yield RecordInvalid(member_id, f"{member.size} bytes, more than VOCABULARIES_MAX_MEMBER_BYTES")
                         continue
                     yield _parse_one(archive.extractfile(member), member_id)
-        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
             raise ImportFailed(f"{path.name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}") from exc
         if files == 0:
             raise ImportFailed(f"{path.name}: no XML records in the archive")

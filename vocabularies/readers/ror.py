@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import ZIP_MAGIC, ProgressReader, head
+from vocabularies.readers.files import ZIP_MAGIC, Prefetch, ProgressReader, head
 from vocabularies.readers.jsonarray import JSONArrayError, json_array_items
 
 ROR_ID = re.compile(r"^https://ror\.org/(0[a-z0-9]{8})$")
@@ -56,8 +56,8 @@ def ror_records(path: Path, *, progress=None, max_member_bytes: int | None = Non
                     f"VOCABULARIES_MAX_MEMBER_BYTES={max_member_bytes}"
                 )
             try:
-                with archive.open(name) as member:
-                    yield from _array(member, name, reporter)
+                with archive.open(name) as member, Prefetch(member) as prefetched:
+                    yield from _array(prefetched, name, reporter)
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise ImportFailed(f"ROR dump {path.name}: member {name} is corrupt or truncated: {exc}") from exc
         elif magic.lstrip()[:1] == b"[":
