@@ -67,13 +67,27 @@ def generate_ror(path: Path, records: int):
             out.write(b"]\n")
 
 
-def generate_orcid(path: Path, records: int):
+def orcid_template(target_bytes: int = 26_000) -> bytes:
+    """The real record with its work summaries trimmed to about the average size of a
+    Public Data File summary (2024: ~650 GB for ~25 M records, ~26 KB each)."""
+    from lxml import etree
+
     real = (SHARED / "orcid/samples/orcid-conversion-lib/test-conversionlib-record-3.0.xml").read_bytes()
+    root = etree.fromstring(real)
+    works = root.find(".//{http://www.orcid.org/ns/activities}works")
+    groups = list(works) if works is not None else []
+    while groups and len(etree.tostring(root)) > target_bytes:
+        works.remove(groups.pop())
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def generate_orcid(path: Path, records: int):
+    template = orcid_template()
     real_id = b"0000-0003-0902-4386"
     with tarfile.open(path, "w:gz", compresslevel=1) as archive:
         for i in range(records):
             orcid = f"0000-000{i % 10}-{i // 10000 % 10000:04d}-{i % 10000:04d}"
-            xml = real.replace(real_id, orcid.encode()).replace(b"Demeranville", f"Demeranville{i}".encode())
+            xml = template.replace(real_id, orcid.encode()).replace(b"Demeranville", f"Demeranville{i}".encode())
             info = tarfile.TarInfo(f"ORCID_2024_10_summaries/{orcid[-3:]}/{orcid}.xml")
             info.size = len(xml)
             archive.addfile(info, io.BytesIO(xml))

@@ -59,7 +59,7 @@ class Prefetch:
         self.stream = stream
         self.size = size
         self.blocks: queue.Queue = queue.Queue(maxsize=ahead)
-        self.pending = b""
+        self.pending = bytearray()
         self.done = False
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._fill, name="vocabulary-prefetch", daemon=True)
@@ -84,10 +84,12 @@ class Prefetch:
             if not block:
                 self.done = True
             self.pending += block
-        if size < 0:
-            data, self.pending = self.pending, b""
+        if size < 0 or size >= len(self.pending):
+            data = bytes(self.pending)
+            self.pending.clear()
         else:
-            data, self.pending = self.pending[:size], self.pending[size:]
+            data = bytes(self.pending[:size])
+            del self.pending[:size]  # O(1): bytearray moves its start on deletes at the front
         return data
 
     def close(self):

@@ -1,7 +1,5 @@
 """ORCID reader: record 3.0 and the 2.x layout, archive and folder, deactivation, hostile XML."""
 
-import io
-
 import pytest
 
 from tests.vocabularies import orcid_fixtures as fx
@@ -12,7 +10,7 @@ from vocabularies.readers.orcid import name_row, orcid_parse, orcid_records
 
 
 def test_real_record_3_0():
-    row = name_row(orcid_parse(io.BytesIO(fx.real()), "real"))
+    row = name_row(orcid_parse(fx.real(), "real"))
     assert row["orcid_id"] == fx.REAL_ID
     assert (row["given_names"], row["family_name"]) == ("Tom", "Demeranville")
     assert row["credit_name"] == "Tom 'Amazing' Demeranville"
@@ -25,24 +23,24 @@ def test_real_record_3_0():
 
 
 def test_2x_layout_reads_the_same():
-    assert name_row(orcid_parse(io.BytesIO(fx.layout_2x()), "2x")) == name_row(orcid_parse(io.BytesIO(fx.real()), "3"))
+    assert name_row(orcid_parse(fx.layout_2x(), "2x")) == name_row(orcid_parse(fx.real(), "3"))
 
 
 def test_missing_family_name_is_kept_empty():
-    row = name_row(orcid_parse(io.BytesIO(fx.without_family_name()), "x"))
+    row = name_row(orcid_parse(fx.without_family_name(), "x"))
     assert row["family_name"] == "" and row["given_names"] == "Tom"
 
 
 def test_deactivated_record_is_a_deletion():
-    assert name_row(orcid_parse(io.BytesIO(fx.deactivated("0000-0002-1825-0097")), "x")) == {
+    assert name_row(orcid_parse(fx.deactivated("0000-0002-1825-0097"), "x")) == {
         "orcid_id": "0000-0002-1825-0097", DELETE: True,
     }
 
 
 @pytest.mark.parametrize("xml", [fx.BOMB, fx.EXTERNAL], ids=["entity-bomb", "external-entity"])
 def test_hostile_doctype_is_refused(xml):
-    with pytest.raises(RecordInvalid, match="DOCTYPE declaring entities is refused"):
-        orcid_parse(io.BytesIO(xml), "hostile")
+    with pytest.raises(RecordInvalid, match="DOCTYPE declaring entities is refused|entity amplification"):
+        orcid_parse(xml, "hostile")
 
 
 def test_targz_layout_and_errored_member(tmp_path):
