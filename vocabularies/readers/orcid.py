@@ -10,6 +10,7 @@ as a deletion.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import os
 import re
@@ -42,13 +43,19 @@ DEACTIVATED = "deactivated"
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 
+@functools.lru_cache(maxsize=256)
+def _clark(path: str) -> str:
+    """``common:name/x:y`` -> ``{uri}name/{uri}y``: lxml caches Clark paths, not prefix maps."""
+    return "/".join(f"{{{NS[p.split(':')[0]]}}}{p.split(':')[1]}" if ":" in p else p for p in path.split("/"))
+
+
 def _text(elem, path: str) -> str:
-    found = elem.find(path, NS)
+    found = elem.find(_clark(path))
     return (found.text or "").strip() if found is not None and found.text else ""
 
 
 def _employment(elem) -> dict:
-    org = elem.find("common:organization", NS)
+    org = elem.find(_clark("common:organization"))
     source = _text(org, "common:disambiguated-organization/common:disambiguation-source").upper() if org is not None else ""
     identifier = _text(org, "common:disambiguated-organization/common:disambiguated-organization-identifier") if org is not None else ""
     return {
@@ -66,10 +73,11 @@ def _employment(elem) -> dict:
 
 _local = threading.local()
 PERSON_NAME = "person:person/person:name/personal-details:"
-OTHER_NAMES = "person:person/other-name:other-names/other-name:other-name/other-name:content"
+OTHER_NAMES = _clark("person:person/other-name:other-names/other-name:other-name/other-name:content")
+END_DATE = _clark("common:end-date")
 EMPLOYMENT_PATHS = (
-    "activities:activities-summary/activities:employments/activities:affiliation-group/employment:employment-summary",
-    "activities:activities-summary/activities:employments/employment:employment-summary",  # 2.x layout
+    _clark("activities:activities-summary/activities:employments/activities:affiliation-group/employment:employment-summary"),
+    _clark("activities:activities-summary/activities:employments/employment:employment-summary"),  # 2.x layout
 )
 
 
@@ -100,10 +108,10 @@ def orcid_parse(data: bytes, name: str) -> dict:
     employments = [
         _employment(elem)
         for path in EMPLOYMENT_PATHS
-        for elem in root.iterfind(path, NS)
-        if elem.find("common:end-date", NS) is None
+        for elem in root.iterfind(path)
+        if elem.find(END_DATE) is None
     ]
-    other_names = [(e.text or "").strip() for e in root.iterfind(OTHER_NAMES, NS)]
+    other_names = [(e.text or "").strip() for e in root.iterfind(OTHER_NAMES)]
     return {
         "orcid_id": _text(root, "common:orcid-identifier/common:path") or (root.get("path") or "").strip("/"),
         "given_names": _text(root, PERSON_NAME + "given-names"),
@@ -112,7 +120,7 @@ def orcid_parse(data: bytes, name: str) -> dict:
         "other_names": [n for n in other_names if n],
         "employments": employments,
         "last_modified": _text(root, "history:history/common:last-modified-date") or None,
-        DEACTIVATED: root.find("history:history/history:deactivation-date", NS) is not None,
+        DEACTIVATED: root.find(_clark("history:history/history:deactivation-date")) is not None,
     }
 
 
@@ -139,21 +147,33 @@ def orcid_records(path: Path, *, progress=None, max_member_bytes: int | None = N
             with Prefetch(gzip.GzipFile(fileobj=raw, mode="rb")) as inflated, tarfile.open(
                 fileobj=inflated, mode="r|"
             ) as archive:
-                for member in archive:
-                    if not member.isfile() or not member.name.endswith(".xml"):
-                        continue
+                for item in _parsed(_members(archive, reporter, max_member_bytes)):
                     files += 1
-                    reporter.tick()
-                    member_id = _member_id(member.name)
-                    if member.size > min(max_member_bytes or MAX_RECORD_BYTES, MAX_RECORD_BYTES):
-                        yield RecordInvalid(member_id, f"{member.size} bytes, more than the record size limit")
-                        continue
-                    yield _parse_one(archive.extractfile(member).read(), member_id)
+                    yield item
         except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
             raise ImportFailed(f"{path.name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}") from exc
         if files == 0:
             raise ImportFailed(f"{path.name}: no XML records in the archive")
         reporter.finish()
+
+
+def _members(archive: tarfile.TarFile, reporter: ProgressReader, max_member_bytes: int | None):
+    """Yield ``(xml bytes, iD)`` per record member (or ``RecordInvalid`` for one too large)."""
+    limit = min(max_member_bytes or MAX_RECORD_BYTES, MAX_RECORD_BYTES)
+    for member in archive:
+        if not member.isfile() or not member.name.endswith(".xml"):
+            continue
+        reporter.tick()
+        member_id = _member_id(member.name)
+        if member.size > limit:
+            yield RecordInvalid(member_id, f"{member.size} bytes, more than the record size limit")
+            continue
+        yield archive.extractfile(member).read(), member_id
+
+
+def _parsed(items):
+    for item in items:
+        yield item if isinstance(item, RecordInvalid) else _parse_one(*item)
 
 
 def _parse_one(data: bytes, name: str) -> dict | RecordInvalid:
