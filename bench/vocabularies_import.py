@@ -4,6 +4,7 @@ Dumps are generated at scale from the real samples in ../shared/data (varied ids
 and imported into their own PostgreSQL database (default jobsite_bench_vocab). Every phase
 runs in a child process so its peak RSS (VmHWM) is its own:
 
+    ijson     (ROR) plain ijson yajl2_c pass over the JSON member, for reference
     parse     reader only (the same file, same run)
     rows      reader + mapping + content hash (everything but the database)
     first     first import into empty tables
@@ -22,6 +23,7 @@ import gzip
 import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import tarfile
@@ -149,11 +151,21 @@ def child(kind: str, phase: str, path: str) -> dict:
     }[kind]
     handle = context.RunHandle(None)
     context.activate(handle)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     count = 0
     if phase == "parse":
         for _ in reader(Path(path)):
             count += 1
+    elif phase == "ijson":  # reference: a plain ijson (yajl2_c) pass over the same JSON member
+        import zipfile
+
+        import ijson
+
+        with zipfile.ZipFile(path) as zf, zf.open(zf.namelist()[0]) as member:
+            for _ in ijson.get_backend("yajl2_c").items(member, "item", use_float=True):
+                count += 1
     elif phase == "rows":
         for item in reader(Path(path)):
             row = mapper(item)
@@ -163,8 +175,9 @@ def child(kind: str, phase: str, path: str) -> dict:
         vocabulary_import(target=target, records=reader(Path(path)), mapper=mapper)
         count = sum(handle.counters.get(k, 0) for k in ("created", "updated", "unchanged", "errored"))
     elapsed = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"records": count, "seconds": elapsed, "rate": count / elapsed, "rss_mb": vmhwm_mb(),
-            "counters": dict(handle.counters)}
+            "cpu": usage.ru_utime + usage.ru_stime - cpu_before, "counters": dict(handle.counters)}
 
 
 def run_child(kind, phase, path, env) -> dict:
@@ -219,15 +232,17 @@ def bench(kind: str, records: int, workdir: Path, db: str, env: dict):
                   f"({info.file_size / records:.0f} bytes/record)", flush=True)
     truncate(kind, db)
     results = {}
-    for phase in ("parse", "rows", "first", "again"):
+    for phase in (["ijson"] if kind == "ror" else []) + ["parse", "rows", "first", "again"]:
         result = run_child(kind, phase, path, env)
         results[phase] = result
         extra = f" counters={result['counters']}" if phase in ("first", "again") else ""
         print(f"[{kind}] {phase:<6} {result['records']:>8} records {result['seconds']:7.2f} s "
-              f"{result['rate']:9.0f} records/s  peak RSS {result['rss_mb']:6.1f} MB{extra}", flush=True)
+              f"{result['rate']:9.0f} records/s  (cpu {result['cpu']:6.2f} s)  peak RSS {result['rss_mb']:6.1f} MB{extra}",
+              flush=True)
     parse = results["parse"]["rate"]
     print(f"[{kind}] first import = {results['first']['rate'] / parse:.0%} of parse-only, "
-          f"unchanged re-import = {results['again']['rate'] / parse:.0%} of parse-only", flush=True)
+          f"unchanged re-import = {results['again']['rate'] / parse:.0%} of parse-only "
+          f"(load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
     return results
 
 
