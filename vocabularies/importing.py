@@ -115,6 +115,7 @@ def vocabulary_import(
     run = current_run()
     batch_size = batch_size or int(conf.get("VOCABULARIES_BATCH_SIZE"))
     key = target.key
+    max_lengths = list(target.max_lengths.items())
     writer = BatchWriter(target, dry_run=dry_run, run=run)
     batch: dict[str, dict] = {}
     deletes: list[str] = []
@@ -144,6 +145,10 @@ def vocabulary_import(
             elif since is not None and _older_than(row.get("last_modified"), since):
                 skipped += 1
             else:
+                for column, max_length in max_lengths:
+                    value = row[column]
+                    if value.__class__ is str and len(value) > max_length:
+                        row[column] = value[:max_length]
                 row["content_hash"] = row_hash(row)
                 batch[row[key]] = row
             if len(batch) + len(deletes) >= batch_size:

@@ -130,10 +130,10 @@ class RorFunders(_VocabularyJob):
 
 
 @shared_task(name="vocabularies.openaire_awards")
-def openaire_awards(source="", dry_run=False, limit=None, since=None):
+def openaire_awards(source="", dry_run=False, limit=None):
     return _run_import(
         target=targets.AWARDS, mapper=openaire.award_row, reader=openaire.openaire_projects,
-        source=source, since=None, dry_run=dry_run, limit=limit, zenodo=OPENAIRE_ZENODO,
+        source=source, dry_run=dry_run, limit=limit, zenodo=OPENAIRE_ZENODO,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,10 +34,20 @@ class Target:
     def all_columns(self) -> tuple[str, ...]:
         return (*self.columns, "content_hash")
 
+    @functools.cached_property
+    def max_lengths(self) -> dict[str, int]:
+        """Column -> max_length of the bounded text columns (imports cut longer values)."""
+        fields = {f.attname: f for f in self.model._meta.concrete_fields}
+        return {c: fields[c].max_length for c in self.columns if getattr(fields[c], "max_length", None)}
+
 
 def _cell(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
     if isinstance(value, (list, dict)):
-        return orjson.dumps(value).decode()
+        text = orjson.dumps(value).decode()
+        # PostgreSQL text and jsonb cannot hold NUL characters.
+        return text.replace("\\u0000", "") if "\\u0000" in text else text
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value

@@ -50,3 +50,15 @@ def test_award_links_funder_once_it_exists(writer):
     assert write([dict(row)]) == {"created": 0, "updated": 1, "unchanged": 0}
     assert Award.objects.get().funder.ror_id == "013tf3c58"
     assert write([dict(row)]) == {"created": 0, "updated": 0, "unchanged": 1}
+
+
+@pytest.mark.django_db
+def test_overlong_values_are_cut_and_nul_characters_dropped():
+    from tests.vocabularies import openaire_fixtures as fx
+    from vocabularies.importing import vocabulary_import
+    from vocabularies.readers.openaire import award_row
+
+    record = {**fx.V9_FWF, "acronym": "A" * 500, "title": "nul\x00byte"}
+    vocabulary_import(target=AWARDS, records=[record], mapper=award_row)
+    award = Award.objects.get()
+    assert award.acronym == "A" * 200 and award.title == "nulbyte"
