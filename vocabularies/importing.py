@@ -129,6 +129,8 @@ def vocabulary_import(
             if limit is not None and read >= limit:
                 break
             read += 1
+            if read % 1000 == 0:
+                run.raise_if_cancelled()  # at most one query a second (RunHandle rate-limits it)
             try:
                 if isinstance(item, RecordInvalid):
                     raise item
@@ -154,9 +156,10 @@ def vocabulary_import(
             if len(batch) + len(deletes) >= batch_size:
                 writer.write(list(batch.values()), deletes)
                 batch, deletes = {}, []
-                run.raise_if_cancelled()
         writer.write(list(batch.values()), deletes)
     finally:
+        if hasattr(records, "close"):
+            records.close()  # stop the reader (threads, files) now, not when garbage-collected
         gc.set_threshold(*threshold)
         gc.unfreeze()
         if skipped:
