@@ -104,3 +104,14 @@ class Prefetch:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def tar_stream_members(archive):
+    """Iterate a tar opened in stream mode (``r|…``) without keeping every member's header.
+
+    ``TarFile`` remembers each member it has read in ``archive.members``; over millions of
+    members (the ORCID summaries) that list alone grows by gigabytes.
+    """
+    while (member := archive.next()) is not None:
+        archive.members.clear()
+        yield member

@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import GZIP_MAGIC, Prefetch, ProgressReader, head, is_tar
+from vocabularies.readers.files import GZIP_MAGIC, Prefetch, ProgressReader, head, is_tar, tar_stream_members
 
 MEMBER = re.compile(r"\.json\.gz$")
 
@@ -46,7 +46,7 @@ def openaire_projects(path: Path, *, progress=None, max_member_bytes: int | None
         members = 0
         try:
             with tarfile.open(fileobj=raw, mode="r|") as archive:
-                for member in archive:
+                for member in tar_stream_members(archive):
                     if not member.isfile() or not MEMBER.search(member.name):
                         continue
                     if max_member_bytes is not None and member.size > max_member_bytes:

@@ -23,7 +23,7 @@ from pathlib import Path
 from lxml import etree
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import DELETE, GZIP_MAGIC, Prefetch, ProgressReader, head
+from vocabularies.readers.files import DELETE, GZIP_MAGIC, Prefetch, ProgressReader, head, tar_stream_members
 
 NS = {
     "common": "http://www.orcid.org/ns/common",
@@ -160,7 +160,7 @@ def orcid_records(path: Path, *, progress=None, max_member_bytes: int | None = N
 def _members(archive: tarfile.TarFile, reporter: ProgressReader, max_member_bytes: int | None):
     """Yield ``(xml bytes, iD)`` per record member (or ``RecordInvalid`` for one too large)."""
     limit = min(max_member_bytes or MAX_RECORD_BYTES, MAX_RECORD_BYTES)
-    for member in archive:
+    for member in tar_stream_members(archive):
         if not member.isfile() or not member.name.endswith(".xml"):
             continue
         reporter.tick()
