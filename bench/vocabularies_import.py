@@ -141,7 +141,7 @@ def child(kind: str, phase: str, path: str) -> dict:
     settings.VOCABULARIES_IMPORT_DIR = str(Path(path).parent)
     from jobs import context
     from vocabularies import targets
-    from vocabularies.importing import row_hash, vocabulary_import
+    from vocabularies.importing import relaxed_gc, row_hash, vocabulary_import
     from vocabularies.readers import openaire, orcid, ror
 
     reader, mapper, target = {
@@ -156,21 +156,23 @@ def child(kind: str, phase: str, path: str) -> dict:
     started = time.perf_counter()
     count = 0
     if phase == "parse":
-        for _ in reader(Path(path)):
-            count += 1
+        with relaxed_gc():  # the same GC setting as the import pipeline
+            for _ in reader(Path(path)):
+                count += 1
     elif phase == "ijson":  # reference: a plain ijson (yajl2_c) pass over the same JSON member
         import zipfile
 
         import ijson
 
-        with zipfile.ZipFile(path) as zf, zf.open(zf.namelist()[0]) as member:
+        with relaxed_gc(), zipfile.ZipFile(path) as zf, zf.open(zf.namelist()[0]) as member:
             for _ in ijson.get_backend("yajl2_c").items(member, "item", use_float=True):
                 count += 1
     elif phase == "rows":
-        for item in reader(Path(path)):
-            row = mapper(item)
-            row["content_hash"] = row_hash(row)
-            count += 1
+        with relaxed_gc():
+            for item in reader(Path(path)):
+                row = mapper(item)
+                row["content_hash"] = row_hash(row)
+                count += 1
     else:
         vocabulary_import(target=target, records=reader(Path(path)), mapper=mapper)
         count = sum(handle.counters.get(k, 0) for k in ("created", "updated", "unchanged", "errored"))
