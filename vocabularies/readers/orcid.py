@@ -92,16 +92,43 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
+EMPLOYMENTS_END = b"</activities:employments>"
+HEAD_CLOSE = b"</activities:activities-summary></record:record>"
+
+
+def _head(data: bytes) -> bytes | None:
+    """The record up to its employments, closed: what we read precedes works, fundings, ...
+
+    Works are usually most of a record (the real sample: 24 KB of 289 KB precede them).
+    Only for documents written the way ORCID writes them (``record:`` and ``activities:``
+    prefixes); if the cut document does not parse, the whole one is parsed instead.
+    """
+    if not data.lstrip()[:200].startswith((b"<?xml", b"<record:record")):
+        return None
+    end = data.find(EMPLOYMENTS_END)
+    if end < 0 or data.find(b"<record:record", 0, end) < 0:
+        return None
+    return data[: end + len(EMPLOYMENTS_END)] + HEAD_CLOSE
+
+
 def orcid_parse(data: bytes, name: str) -> dict:
     """Parse one ORCID record document into a plain dict; raise ``RecordInvalid`` when unusable.
 
     Each record is its own small file, so it is parsed whole (3x faster than iterparse on
     real records) under the member size limit.
     """
-    try:
-        root = etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as exc:
-        raise RecordInvalid(name, f"XML not well-formed or refused: {exc}") from exc
+    root = None
+    head = _head(data)
+    if head is not None:
+        try:
+            root = etree.fromstring(head, _parser())
+        except etree.XMLSyntaxError:
+            root = None  # the shortcut did not fit this document: parse all of it
+    if root is None:
+        try:
+            root = etree.fromstring(data, _parser())
+        except etree.XMLSyntaxError as exc:
+            raise RecordInvalid(name, f"XML not well-formed or refused: {exc}") from exc
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise RecordInvalid(name, "XML DOCTYPE declaring entities is refused")

@@ -6,7 +6,7 @@ from tests.vocabularies import orcid_fixtures as fx
 from tests.vocabularies.conftest import orcid_targz
 from vocabularies.exceptions import ImportFailed, RecordInvalid
 from vocabularies.readers.files import DELETE
-from vocabularies.readers.orcid import name_row, orcid_parse, orcid_records
+from vocabularies.readers.orcid import _head, name_row, orcid_parse, orcid_records
 
 
 def test_real_record_3_0():
@@ -76,3 +76,18 @@ def test_wrong_file_type_fails(tmp_path):
     path.write_bytes(b"PK\x03\x04 a zip")
     with pytest.raises(ImportFailed, match="not an ORCID summaries"):
         list(orcid_records(path))
+
+
+def test_head_shortcut_gives_the_same_result_as_a_full_parse():
+    real = fx.real()
+    assert len(_head(real)) < len(real) // 10  # works etc. are not parsed
+    renamed = real.replace(b"activities:", b"act:").replace(b"xmlns:activities=", b"xmlns:act=")
+    assert _head(renamed) is None
+    assert orcid_parse(renamed, "full") == orcid_parse(real, "head")
+
+
+def test_head_shortcut_falls_back_when_the_cut_does_not_parse():
+    real = fx.real()
+    tricky = real.replace(b"<common:orcid-identifier>", b"<!-- </activities:employments> --><common:orcid-identifier>", 1)
+    assert _head(tricky) is not None
+    assert orcid_parse(tricky, "x") == orcid_parse(real, "x")
