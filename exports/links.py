@@ -5,8 +5,7 @@ metadata; names are looked up here, once per chunk of records, into a ``Links`` 
 whose ``apply`` completes one record's metadata without touching the database. So the
 serializers stay pure and an export costs a constant number of queries per chunk.
 
-The vocabularies app may not define its models yet: every lookup then finds nothing
-("not known") and records export with the names they carry.
+An identifier the vocabularies do not know keeps the name the record carries.
 """
 
 from __future__ import annotations
@@ -31,14 +30,6 @@ def fundref_id(value: str | None) -> str | None:
     """Return the Crossref Funder id of ``https://doi.org/10.13039/501100000780`` (or the bare number)."""
     match = _FUNDREF.match((value or "").strip())
     return match.group(1) if match else None
-
-
-def vocabulary_model(name: str):
-    """Return ``vocabularies.<name>`` or None while the vocabularies app does not define it."""
-    try:
-        return apps.get_model("vocabularies", name)
-    except LookupError:
-        return None
 
 
 @dataclass
@@ -121,17 +112,15 @@ def identifiers_collect(metadatas) -> tuple[set, set, set, set]:
 def links_for(metadatas) -> Links:
     """Look up, in a few queries, what the vocabularies know about these records' identifiers."""
     links = Links()
-    affiliation, funder, award = vocabulary_model("Affiliation"), vocabulary_model("Funder"), vocabulary_model("Award")
-    if affiliation is None and funder is None and award is None:
-        return links  # nothing can be known: skip collecting identifiers
+    affiliation, funder, award = (apps.get_model("vocabularies", name) for name in ("Affiliation", "Funder", "Award"))
     affs, f_ror, f_ref, award_numbers = identifiers_collect(metadatas)
-    if affiliation is not None and affs:
+    if affs:
         links.affiliations = dict(affiliation.objects.filter(ror_id__in=affs).values_list("ror_id", "name"))
-    if funder is not None and f_ror:
+    if f_ror:
         links.funders_ror = dict(funder.objects.filter(ror_id__in=f_ror).values_list("ror_id", "name"))
-    if funder is not None and f_ref:
+    if f_ref:
         links.funders_fundref = _funders_by_fundref(funder, f_ref)
-    if award is not None and award_numbers:
+    if award_numbers:
         links.awards = dict(award.objects.filter(number__in=award_numbers).values_list("number", "title"))
     return links
 

@@ -1,10 +1,10 @@
-"""Vocabulary links: identifier parsing, completing names, lookups while vocabularies has no models."""
+"""Vocabulary links: identifier parsing, completing names, lookups in the vocabularies."""
 
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 
-from exports.links import Links, fundref_id, identifiers_collect, links_for, ror_id, vocabulary_model
+from exports.links import Links, fundref_id, identifiers_collect, links_for, ror_id
 from tests.exports.conftest import minimal_metadata
 
 
@@ -38,11 +38,22 @@ def test_collect_and_apply():
 
 
 @pytest.mark.django_db
-def test_lookups_find_nothing_while_the_vocabularies_models_are_missing(django_assert_max_num_queries):
+def test_lookups_resolve_names_from_the_vocabularies(django_assert_max_num_queries):
+    from vocabularies.models import Affiliation, Award, Funder
+
+    Affiliation.objects.create(ror_id="05qrfxd25", name="SISSA", status="active")
+    Funder.objects.create(ror_id="00k4n6c32", name="European Commission", status="active")
+    Funder.objects.create(ror_id="021nxhr62", name="National Science Foundation", status="active", fundref_ids=["100000001"])
+    Award.objects.create(openaire_id="corda__h2020::1", number="101", title="An award", funder_ror_id="00k4n6c32")
     with django_assert_max_num_queries(4):
         links = links_for([_meta()])
-    if vocabulary_model("Affiliation") is None:
-        assert links == Links()
+    assert links.affiliations == {"05qrfxd25": "SISSA"}  # 01ggx4157 is not in the vocabulary
+    assert links.funders_ror == {"00k4n6c32": "European Commission"}
+    assert links.funders_fundref == {"100000001": "National Science Foundation"}
+    assert links.awards == {"101": "An award"}
+    out = links.apply(_meta())
+    assert [a.get("name") for a in out["creators"][0]["affiliation"]] == ["SISSA", "Own name"]
+    assert [r["funderName"] for r in out["fundingReferences"]] == ["European Commission", "National Science Foundation"]
 
 
 @pytest.mark.django_db
