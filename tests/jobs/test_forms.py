@@ -200,3 +200,28 @@ def test_run_form_field_errors_land_on_the_field():
     assert form.is_valid(), form.errors
     assert form.build() is None
     assert A + "url" in form.errors
+
+
+@pytest.mark.parametrize("key", ["help", "description", "help_text"])
+def test_schema_help_text_is_shown_on_the_field(key):
+    from marshmallow import fields as mf
+
+    from jobs.forms import form_field
+
+    field = form_field("keep_days", mf.Integer(metadata={key: "Keep runs newer than this many days."}), required=False)
+    assert field.help_text == "Keep runs newer than this many days."
+
+
+def test_builtin_job_types_show_their_argument_help():
+    fields = job_form_class("purge_runs", adding=True).base_fields
+    assert fields[A + "keep_days"].help_text == "Keep runs newer than this many days."
+    assert fields[A + "keep_last"].help_text == "Always keep each job's newest K runs."
+
+
+def test_datetime_help_keeps_the_format_hint():
+    from marshmallow import fields as mf
+
+    from jobs.forms import form_field
+
+    field = form_field("since", mf.AwareDateTime(metadata={"help": "Records updated at or after this time."}), required=False)
+    assert field.help_text == "Records updated at or after this time. ISO 8601, e.g. 2024-01-31T12:00:00+00:00"
