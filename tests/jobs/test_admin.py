@@ -460,3 +460,12 @@ def test_staff_without_job_permissions_sees_nothing():
     for url in (JOBS_URL, job_url(job), job_url(job, "run"), RUNS_URL, run_url(run), run_url(run, "status"), run_url(run, "logs")):
         assert client.get(url).status_code == 403, url
     assert staff_client("Job viewers").get(reverse("admin:jobs_job_add")).status_code == 403
+
+
+def test_run_page_breadcrumb_names_the_job_not_a_stale_status(su):
+    job = JobFactory(title="Nightly export")
+    run = RunFactory(job=job, status=Run.Status.QUEUED)
+    html = su.get(run_url(run)).content.decode()
+    crumbs = re.search(r'<div class="breadcrumbs">(.*?)</div>', html, re.S).group(1)
+    assert f"Run {run.pk} of Nightly export" in crumbs
+    assert "(queued)" not in crumbs
