@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -74,9 +75,18 @@ class RecordAdmin(admin.ModelAdmin):
 
 @admin.register(ExportFile)
 class ExportFileAdmin(admin.ModelAdmin):
-    list_display = ["filename", "serializer", "record_count", "deleted_count", "errored_count", "size", "run_link", "created_at", "download_link"]
+    list_display = [
+        "filename", "serializer", "record_count", "deleted_count", "errored_count", "size_display", "run_link", "created_at",
+        "download_link",
+    ]
     list_filter = ["serializer"]
-    readonly_fields = [f.name for f in ExportFile._meta.fields] + ["download_link"]
+    list_select_related = ["run__job"]
+    # The run by its job's title (str(run) names the job by id) and the size in KB/MB, not bytes.
+    fields = [
+        "id", "run_detail", "name", "serializer", "size_detail", "record_count", "deleted_count", "errored_count",
+        "sha256", "arguments", "created_at", "download_link",
+    ]
+    readonly_fields = fields
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
@@ -110,7 +120,29 @@ class ExportFileAdmin(admin.ModelAdmin):
             url = reverse("admin:jobs_run_change", args=[obj.run_id])
         except NoReverseMatch:  # the jobs app has not registered its Run admin
             return f"#{obj.run_id}"
-        return format_html('<a href="{}">#{}</a>', url, obj.run_id)
+        return format_html('<a href="{}" title="{}">#{}</a>', url, obj.run.job.title, obj.run_id)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("run__job")
+
+    @admin.display(description="Size", ordering="size")
+    def size_display(self, obj):
+        return filesizeformat(obj.size)
+
+    @admin.display(description="Size")
+    def size_detail(self, obj):
+        return f"{filesizeformat(obj.size)} ({obj.size:,} bytes)"
+
+    @admin.display(description="Run")
+    def run_detail(self, obj):
+        if obj.run_id is None:
+            return "-"
+        text = f"Run {obj.run_id} of {obj.run.job.title} ({obj.run.get_status_display().lower()})"
+        try:
+            url = reverse("admin:jobs_run_change", args=[obj.run_id])
+        except NoReverseMatch:
+            return text
+        return format_html('<a href="{}">{}</a>', url, text)
 
     @admin.display(description="Download")
     def download_link(self, obj):

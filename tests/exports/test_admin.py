@@ -56,3 +56,21 @@ def test_change_page_previews_the_datacite_xml_and_action_tombstones(client, adm
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.deleted
+
+
+def test_export_file_pages_name_the_run_by_its_job_and_show_a_readable_size(client, admin_user):
+    from exports.models import ExportFile
+    from jobs.models import Run
+    from tests.factories import JobFactory, RunFactory
+
+    run = RunFactory(job=JobFactory(title="Nightly export"), status=Run.Status.SUCCESS)
+    export_file = ExportFile.objects.create(
+        run=run, name="exports/records-json-1.tar.gz", serializer="json", size=6_551_858, sha256="0" * 64
+    )
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:exports_exportfile_change", args=[export_file.pk])).content.decode()
+    assert f"Run {run.pk} of Nightly export (success)" in page
+    assert f"Run {run.pk} of {run.job_id} (" not in page
+    assert "6.2\xa0MB (6,551,858 bytes)" in page
+    listing = client.get(reverse("admin:exports_exportfile_changelist")).content.decode()
+    assert "6.2\xa0MB" in listing and "6,551,858" not in listing and "6551858" not in listing
