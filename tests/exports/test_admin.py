@@ -74,3 +74,19 @@ def test_export_file_pages_name_the_run_by_its_job_and_show_a_readable_size(clie
     assert "6.2\xa0MB (6,551,858 bytes)" in page
     listing = client.get(reverse("admin:exports_exportfile_changelist")).content.decode()
     assert "6.2\xa0MB" in listing and "6,551,858" not in listing and "6551858" not in listing
+
+
+def test_run_now_puts_an_export_window_error_on_until(client, admin_user):
+    from jobs.forms import ARG_PREFIX as A
+    from jobs.models import Run
+    from tests.factories import JobFactory
+
+    job = JobFactory(task_type="export_records", default_args={})
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:jobs_job_run", args=[job.pk]),
+        {A + "since": "2025-01-01 00:00:00", A + "until": "2024-01-01 00:00:00", A + "serializer": "json", "_run": "1"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {A + "until": ["Must be later than since."]}
+    assert not Run.objects.exists()

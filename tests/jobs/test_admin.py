@@ -469,3 +469,4 @@ def test_run_page_breadcrumb_names_the_job_not_a_stale_status(su):
     crumbs = re.search(r'<div class="breadcrumbs">(.*?)</div>', html, re.S).group(1)
     assert f"Run {run.pk} of Nightly export" in crumbs
     assert "(queued)" not in crumbs
+
