@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.http import JsonResponse, StreamingHttpResponse
+from django.utils import formats, timezone
 
 from jobs.models import Run, RunLog
 
@@ -91,6 +92,11 @@ def log_line_json(line: RunLog) -> dict:
     }
 
 
+def _shown(value) -> str:
+    """A time as the admin's read-only fields show it (local time, the site's format), or "-"."""
+    return formats.localize(timezone.template_localtime(value)) if value is not None else "-"
+
+
 def run_state(run: Run) -> dict:
     duration = run.duration
     return {
@@ -108,6 +114,8 @@ def run_state(run: Run) -> dict:
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "duration_seconds": duration.total_seconds() if duration is not None else None,
         "errors_total": len(run.errors or []),
+        # The run page's read-only timing fields, so they do not stay "-" while the run goes on.
+        "shown": {name: _shown(getattr(run, name)) for name in ("started_at", "finished_at", "heartbeat_at")},
     }
 
 

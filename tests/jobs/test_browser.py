@@ -57,6 +57,10 @@ def test_run_a_job_and_watch_it_finish(live_server, celery_worker, admin_user, b
     log_text = page.inner_text("#jobs-run-logs")
     assert log_text.count("from-browser") == 3
     assert page.is_hidden("#jobs-cancel-button")
+    # The read-only timing fields follow the run too (they said "-" until a reload).
+    page.wait_for_function("document.querySelector('.field-finished_at .readonly').textContent.trim() !== '-'")
+    assert page.inner_text(".field-started_at .readonly").strip() != "-"
+    assert page.inner_text(".field-duration_display .readonly").strip() != "-"
     page.screenshot(path=f"{SCREENSHOT_DIR}/jobs-run-page.png", full_page=True)
     run.refresh_from_db()
     assert run.status == Run.Status.SUCCESS

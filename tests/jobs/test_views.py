@@ -102,3 +102,15 @@ def test_download_streams_every_line(su):
 
 def test_page_size_is_200():
     assert LOG_PAGE_SIZE == 200
+
+
+def test_status_endpoint_gives_the_timing_fields_as_the_page_shows_them(su):
+    started = timezone.now()
+    run = RunFactory(status=Run.Status.RUNNING, started_at=started, heartbeat_at=started, finished_at=None)
+    page = su.get(reverse("admin:jobs_run_change", args=[run.pk])).content.decode()
+    data = json.loads(su.get(reverse("admin:jobs_run_status", args=[run.pk])).content)
+    assert data["shown"]["finished_at"] == "-"
+    for name in ("started_at", "heartbeat_at"):
+        assert data["shown"][name] != "-"
+        # Exactly what the read-only field of the page says, so the live update matches a reload.
+        assert f'<div class="readonly">{data["shown"][name]}</div>' in page

@@ -29,6 +29,10 @@ window.addEventListener('DOMContentLoaded', () => {
     badge.textContent = data.status_display;
     $('jobs-run-status').replaceChildren(badge);
     text($('jobs-run-duration'), duration(data.duration_seconds));
+    for (const [name, value] of Object.entries(data.shown || {})) {
+      text(document.querySelector('.field-' + name + ' .readonly'), value);
+    }
+    text(document.querySelector('.field-duration_display .readonly'), duration(data.duration_seconds));
     const progress = $('jobs-run-progress');
     if (data.progress_done !== null || data.progress_total !== null) {
       show(progress, true);
