@@ -55,6 +55,12 @@ class RunChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         return super().get_queryset(request, exclude_parameters).defer(*HEAVY_FIELDS)
 
+    def get_results(self, request):
+        super().get_results(request)
+        if not (self.has_active_filters or self.query):
+            # Unfiltered, the page's count is the whole table's: no "N results (Show all)" linking to itself.
+            self.full_result_count = self.result_count
+
 
 class RunAdmin(admin.ModelAdmin):
     list_display = ["id", "job_title", "status_display", "trigger", "created_at", "duration_display", "progress_display", "started_by"]

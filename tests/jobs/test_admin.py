@@ -470,3 +470,11 @@ def test_run_page_breadcrumb_names_the_job_not_a_stale_status(su):
     assert f"Run {run.pk} of Nightly export" in crumbs
     assert "(queued)" not in crumbs
 
+
+
+def test_run_list_offers_show_all_only_when_filtered(su):
+    RunFactory.create_batch(3, status=Run.Status.SUCCESS)
+    assert "Show all" not in su.get(RUNS_URL).content.decode()
+    filtered = su.get(RUNS_URL, {"status__exact": "failed"}).content.decode()
+    assert "0 results" in filtered and "Show all" in filtered
+    assert "Show all" in su.get(RUNS_URL, {"q": "nothing like this"}).content.decode()
