@@ -165,6 +165,9 @@ class JobAdmin(admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         if request.method != "POST" and self._task_type(request) is None:
+            asked = request.GET.get("task_type")
+            if asked:
+                messages.warning(request, f"Job type {asked!r} is not installed: choose one of the installed types.")
             return self.choose_type_view(request)
         return super().add_view(request, form_url, extra_context)
 

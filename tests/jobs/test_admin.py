@@ -478,3 +478,10 @@ def test_run_list_offers_show_all_only_when_filtered(su):
     filtered = su.get(RUNS_URL, {"status__exact": "failed"}).content.decode()
     assert "0 results" in filtered and "Show all" in filtered
     assert "Show all" in su.get(RUNS_URL, {"q": "nothing like this"}).content.decode()
+
+
+def test_add_page_says_when_the_asked_type_is_not_installed(su):
+    response = su.get(reverse("admin:jobs_job_add") + "?task_type=no_such_type")
+    assert response.status_code == 200 and b"choose its type" in response.content
+    assert "Job type &#x27;no_such_type&#x27; is not installed" in response.content.decode()
+    assert "is not installed" not in su.get(reverse("admin:jobs_job_add")).content.decode()
