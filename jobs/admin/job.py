@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import ago, status_badge, unavailable_badge
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
 from jobs.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
@@ -86,6 +87,9 @@ class JobAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["jobs/jobs.css"]}
         js = ["jobs/job_form.js"]
+
+    def get_deleted_objects(self, objs, request):
+        return deletion_summary(objs, request, self.admin_site)
 
     # --- list ---------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import duration_text, status_badge
 from jobs.admin.pagination import EstimatedCountPaginator
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
@@ -101,6 +102,9 @@ class RunAdmin(admin.ModelAdmin):
 
     def has_run_permission(self, request):
         return request.user.has_perm("jobs.run_job")
+
+    def get_deleted_objects(self, objs, request):
+        return deletion_summary(objs, request, self.admin_site)
 
     # --- list -----------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -485,3 +485,37 @@ def test_add_page_says_when_the_asked_type_is_not_installed(su):
     assert response.status_code == 200 and b"choose its type" in response.content
     assert "Job type &#x27;no_such_type&#x27; is not installed" in response.content.decode()
     assert "is not installed" not in su.get(reverse("admin:jobs_job_add")).content.decode()
+
+
+def _add_log_lines(run, n):
+    now = timezone.now()
+    RunLog.objects.bulk_create(RunLog(run=run, seq=i, created_at=now, level=20, logger="t", message="x") for i in range(n))
+
+
+def test_delete_pages_count_log_lines_instead_of_listing_them(su):
+    job = JobFactory(title="Chatty")
+    runs = [RunFactory(job=job, status=Run.Status.SUCCESS) for _ in range(2)]
+    for run in runs:
+        _add_log_lines(run, 600)
+    with CaptureQueriesContext(connection) as queries:
+        page = su.get(job_url(job, "delete")).content.decode()
+    assert len(queries) < 20
+    assert "Run log:" not in page and "Log lines: 1200" in page and "Runs: 2" in page
+    assert "2 run(s) and their log lines" in page
+    page = su.get(run_url(runs[0], "delete")).content.decode()
+    assert "Run log:" not in page and "Log lines: 600" in page and f"Run {runs[0].pk} of Chatty (success)" in page
+    response = su.post(RUNS_URL, {"action": "delete_selected", "_selected_action": [runs[0].pk]})
+    assert "Log lines: 600" in response.content.decode()
+    assert su.post(job_url(job, "delete"), {"post": "yes"}).status_code == 302
+    assert not Job.objects.exists() and not Run.objects.exists() and not RunLog.objects.exists()
+
+
+def test_delete_page_asks_for_run_delete_permission():
+    job = JobFactory()
+    RunFactory(job=job)
+    client = staff_client()
+    client.user.user_permissions.add(*Permission.objects.filter(codename__in=["view_job", "delete_job"]))
+    page = client.get(job_url(job, "delete")).content.decode()
+    assert "your account doesn" in page.lower() and "run" in page
+    assert client.post(job_url(job, "delete"), {"post": "yes"}).status_code == 403
+    assert Job.objects.exists()
