@@ -266,7 +266,14 @@ class RunAdmin(admin.ModelAdmin):
             messages.warning(request, str(exc))
         else:
             self.log_change(request, run, f"Cancelled run {run.pk} ({run.status})")
-            messages.success(request, f"Run {run.pk} is {run.get_status_display().lower()}.")
+            if run.status == Run.Status.CANCELLING:
+                messages.success(
+                    request,
+                    f"Run {run.pk} was asked to stop: it ends as cancelled when its task next checks for "
+                    "cancellation (a task that never checks runs to its end).",
+                )
+            else:
+                messages.success(request, f"Run {run.pk} cancelled.")
         return HttpResponseRedirect(reverse("admin:jobs_run_change", args=[run.pk]))
 
     def rerun_view(self, request, object_id):

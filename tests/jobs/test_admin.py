@@ -519,3 +519,20 @@ def test_delete_page_asks_for_run_delete_permission():
     assert "your account doesn" in page.lower() and "run" in page
     assert client.post(job_url(job, "delete"), {"post": "yes"}).status_code == 403
     assert Job.objects.exists()
+
+
+def test_cancel_messages_say_what_happens_next(operator):
+    queued = RunFactory(status=Run.Status.QUEUED)
+    running = RunFactory(status=Run.Status.RUNNING)
+    page = operator.post(run_url(queued, "cancel"), follow=True).content.decode()
+    assert f"Run {queued.pk} cancelled." in page
+    page = operator.post(run_url(running, "cancel"), follow=True).content.decode()
+    assert f"Run {running.pk} was asked to stop: it ends as cancelled when its task next checks" in page
+
+
+def test_run_now_error_note_counts_the_errors(su):
+    job = JobFactory(task_type="test_fields", default_args={"text": "x"})
+    one = su.post(job_url(job, "run"), {A + "count": "x", "_run": "1"}).content.decode()
+    assert "Please correct the error below." in one
+    two = su.post(job_url(job, "run"), {A + "count": "x", A + "ratio": "y", "_run": "1"}).content.decode()
+    assert "Please correct the errors below." in two
