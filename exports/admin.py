@@ -75,10 +75,8 @@ class RecordAdmin(admin.ModelAdmin):
 
 @admin.register(ExportFile)
 class ExportFileAdmin(admin.ModelAdmin):
-    list_display = [
-        "filename", "serializer", "record_count", "deleted_count", "errored_count", "size_display", "run_link", "created_at",
-        "download_link",
-    ]
+    # Few, short columns: the list fits beside the filter panel without scrolling sideways.
+    list_display = ["filename", "serializer", "records_display", "size_display", "run_link", "created_at", "download_button"]
     list_filter = ["serializer"]
     list_select_related = ["run__job"]
     # The run by its job's title (str(run) names the job by id) and the size in KB/MB, not bytes.
@@ -109,7 +107,7 @@ class ExportFileAdmin(admin.ModelAdmin):
     def get_list_display(self, request):
         shown = list(super().get_list_display(request))
         if not request.user.has_perm(PERMISSION):
-            shown.remove("download_link")
+            shown.remove("download_button")
         return shown
 
     @admin.display(description="Run")
@@ -124,6 +122,11 @@ class ExportFileAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("run__job")
+
+    @admin.display(description="Records", ordering="record_count")
+    def records_display(self, obj):
+        extra = [f"{n:,} {label}" for n, label in ((obj.deleted_count, "deleted"), (obj.errored_count, "errored")) if n]
+        return f"{obj.record_count:,}" + (f" ({', '.join(extra)})" if extra else "")
 
     @admin.display(description="Size", ordering="size")
     def size_display(self, obj):
@@ -143,6 +146,11 @@ class ExportFileAdmin(admin.ModelAdmin):
         except NoReverseMatch:
             return text
         return format_html('<a href="{}">{}</a>', url, text)
+
+    @admin.display(description="")
+    def download_button(self, obj):
+        url = reverse("admin:exports_exportfile_download", args=[obj.pk])
+        return format_html('<a href="{}" title="{}">Download</a>', url, obj.filename)
 
     @admin.display(description="Download")
     def download_link(self, obj):

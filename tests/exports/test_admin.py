@@ -90,3 +90,14 @@ def test_run_now_puts_an_export_window_error_on_until(client, admin_user):
     assert response.status_code == 200
     assert response.context["form"].errors == {A + "until": ["Must be later than since."]}
     assert not Run.objects.exists()
+
+
+def test_export_file_list_folds_counts_into_one_records_column(client, admin_user):
+    from exports.models import ExportFile
+
+    ExportFile.objects.create(name="exports/a.tar.gz", serializer="json", size=10, record_count=18_824, deleted_count=3, sha256="0" * 64)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:exports_exportfile_changelist")).content.decode()
+    assert "18,824 (3 deleted)" in page
+    assert "column-deleted_count" not in page and "column-errored_count" not in page
+    assert ">Download</a>" in page
