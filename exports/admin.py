@@ -104,6 +104,12 @@ class ExportFileAdmin(admin.ModelAdmin):
         download = self.admin_site.admin_view(exportfile_download)
         return [path("<int:pk>/download/", download, name="exports_exportfile_download"), *super().get_urls()]
 
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not request.user.has_perm(PERMISSION):
+            fields.remove("download_link")
+        return fields
+
     def get_list_display(self, request):
         shown = list(super().get_list_display(request))
         if not request.user.has_perm(PERMISSION):

@@ -119,3 +119,12 @@ def test_job_operators_download_what_they_export_and_viewers_only_see_the_list(c
     client.force_login(viewer)
     assert client.get(reverse("admin:exports_exportfile_changelist")).status_code == 200
     assert client.get(url(export_file.pk)).status_code == 403
+
+
+def test_export_file_page_offers_the_download_only_to_permitted_users(client, export_file):
+    page_url = reverse("admin:exports_exportfile_change", args=[export_file.pk])
+    client.force_login(staff("view_exportfile", "download_exportfile"))
+    assert url(export_file.pk) in client.get(page_url).content.decode()
+    client.force_login(staff("view_exportfile"))
+    page = client.get(page_url).content.decode()
+    assert export_file.filename in page and url(export_file.pk) not in page
