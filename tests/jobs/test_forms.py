@@ -225,3 +225,27 @@ def test_datetime_help_keeps_the_format_hint():
 
     field = form_field("since", mf.AwareDateTime(metadata={"help": "Records updated at or after this time."}), required=False)
     assert field.help_text == "Records updated at or after this time. ISO 8601, e.g. 2024-01-31T12:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"soft_time_limit": "100", "time_limit": "50"}, "soft_time_limit", "Must be less than the time limit (50 s)."),
+        ({"soft_time_limit": "50", "time_limit": "50"}, "soft_time_limit", "Must be less than the time limit (50 s)."),
+        ({"notify_emails": "ops@example.org, not an email"}, "notify_emails", "Not an e-mail address: not, an, email."),
+        ({"notify_emails": "ops@example.org\nnobody@"}, "notify_emails", "Not an e-mail address: nobody@."),
+        ({"slow_factor": "-2"}, "slow_factor", "Enter a factor above 1"),
+    ],
+)
+def test_run_control_nonsense_is_refused_on_its_field(data, field, message):
+    form = job_form({A + "text": "x", **data})
+    assert not form.is_valid()
+    assert message in " ".join(form.errors[field])
+
+
+def test_run_control_sensible_values_pass():
+    form = job_form({
+        A + "text": "x", "soft_time_limit": "50", "time_limit": "60", "slow_factor": "3",
+        "notify_emails": "ops@example.org; dev@example.org\nlead@example.org",
+    })
+    assert form.is_valid(), form.errors
