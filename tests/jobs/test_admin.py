@@ -536,3 +536,12 @@ def test_run_now_error_note_counts_the_errors(su):
     assert "Please correct the error below." in one
     two = su.post(job_url(job, "run"), {A + "count": "x", A + "ratio": "y", "_run": "1"}).content.decode()
     assert "Please correct the errors below." in two
+
+
+def test_job_titles_are_escaped_on_run_and_delete_pages(su):
+    job = JobFactory(title="<script>alert(1)</script>")
+    run = RunFactory(job=job, status=Run.Status.SUCCESS)
+    for url in (run_url(run), run_url(run, "delete"), job_url(job, "delete"), JOBS_URL, RUNS_URL):
+        page = su.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
