@@ -76,12 +76,12 @@ class RunAdmin(admin.ModelAdmin):
     actions = ["cancel_selected", "rerun_selected"]
     change_form_template = "admin/jobs/run/change_form.html"
     fieldsets = [
-        (None, {"fields": ["job_link", "trigger", "started_by", "cancelled_by", "attempt", "retry_of_link"]}),
+        (None, {"fields": ["job_link", "trigger", "started_by", "cancelled_by", "attempt_display", "retry_of_link"]}),
         ("Timing", {"fields": ["created_at", "started_at", "finished_at", "duration_display", "heartbeat_at", "due_at"]}),
         ("Worker", {"fields": ["queue", "task_id", "host"], "classes": ["collapse"]}),
     ]
     readonly_fields = [
-        "job_link", "trigger", "started_by", "cancelled_by", "attempt", "retry_of_link", "created_at", "started_at",
+        "job_link", "trigger", "started_by", "cancelled_by", "attempt_display", "retry_of_link", "created_at", "started_at",
         "finished_at", "duration_display", "heartbeat_at", "due_at", "queue", "task_id", "host",
     ]
 
@@ -146,6 +146,11 @@ class RunAdmin(admin.ModelAdmin):
     @admin.display(description="job")
     def job_link(self, run):
         return format_html('<a href="{}">{}</a>', reverse("admin:jobs_job_change", args=[run.job_id]), run.job.title)
+
+    @admin.display(description="attempt")
+    def attempt_display(self, run):
+        # ``attempt`` counts retries from 0; "Attempt: 0" read like "never attempted".
+        return "first run (not a retry)" if not run.attempt else f"retry {run.attempt}"
 
     @admin.display(description="retry of")
     def retry_of_link(self, run):

@@ -545,3 +545,12 @@ def test_job_titles_are_escaped_on_run_and_delete_pages(su):
         page = su.get(url).content.decode()
         assert "<script>alert(1)</script>" not in page, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
+
+
+def test_run_page_names_first_runs_and_retries(su):
+    first = RunFactory(status=Run.Status.FAILED, attempt=0)
+    retry = RunFactory(job=first.job, status=Run.Status.SUCCESS, retry_of=first, attempt=1)
+    first_page = su.get(run_url(first)).content.decode()
+    assert "first run (not a retry)" in first_page and f"retried as <a href=\"{run_url(retry)}\">run {retry.pk}</a> (retry 1," in first_page
+    retry_page = su.get(run_url(retry)).content.decode()
+    assert '<div class="readonly">retry 1</div>' in retry_page and "(first run," in retry_page
