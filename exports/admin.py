@@ -13,6 +13,7 @@ from exports.downloads import PERMISSION, exportfile_download
 from exports.models import ExportFile, Record
 from exports.serializers import datacite_xml
 from exports.services import SERIALIZE_ERRORS, exportfile_delete, record_delete
+from jobs.admin.pagination import UncountedChangeList
 
 
 class RecordForm(forms.ModelForm):
@@ -37,6 +38,9 @@ class RecordAdmin(admin.ModelAdmin):
     actions = ["mark_deleted"]
     date_hierarchy = "updated"
     show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return UncountedChangeList
 
     @admin.action(description="Mark selected records deleted (tombstone)", permissions=["change"])
     def mark_deleted(self, request, queryset):

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -18,7 +17,7 @@ from django.utils.html import format_html
 
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import duration_text, status_badge
-from jobs.admin.pagination import EstimatedCountPaginator
+from jobs.admin.pagination import EstimatedCountPaginator, UncountedChangeList
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
 from jobs.services import run_cancel, run_rerun
@@ -52,15 +51,9 @@ class JobFilter(admin.SimpleListFilter):
         return queryset.filter(job_id=int(value))
 
 
-class RunChangeList(ChangeList):
+class RunChangeList(UncountedChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         return super().get_queryset(request, exclude_parameters).defer(*HEAVY_FIELDS)
-
-    def get_results(self, request):
-        super().get_results(request)
-        if not (self.has_active_filters or self.query):
-            # Unfiltered, the page's count is the whole table's: no "N results (Show all)" linking to itself.
-            self.full_result_count = self.result_count
 
 
 class RunAdmin(admin.ModelAdmin):

@@ -101,3 +101,14 @@ def test_export_file_list_folds_counts_into_one_records_column(client, admin_use
     assert "18,824 (3 deleted)" in page
     assert "column-deleted_count" not in page and "column-errored_count" not in page
     assert ">Download</a>" in page
+
+
+def test_record_list_offers_show_all_only_when_narrowed(client, admin_user):
+    Record(doi="10.82433/s", metadata=minimal_metadata()).save()
+    client.force_login(admin_user)
+    url = reverse("admin:exports_record_changelist")
+    assert "Show all" not in client.get(url).content.decode()
+    assert "Show all" not in client.get(url, {"o": "1"}).content.decode()
+    assert "Show all" in client.get(url, {"deleted__exact": "1"}).content.decode()
+    year = Record.objects.get().updated.year
+    assert "Show all" in client.get(url, {"updated__year": str(year)}).content.decode()

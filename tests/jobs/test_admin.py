@@ -554,3 +554,9 @@ def test_run_page_names_first_runs_and_retries(su):
     assert "first run (not a retry)" in first_page and f"retried as <a href=\"{run_url(retry)}\">run {retry.pk}</a> (retry 1," in first_page
     retry_page = su.get(run_url(retry)).content.decode()
     assert '<div class="readonly">retry 1</div>' in retry_page and "(first run," in retry_page
+
+
+def test_run_list_date_drill_down_still_offers_show_all(su):
+    RunFactory(status=Run.Status.SUCCESS)
+    assert "Show all" in su.get(RUNS_URL, {"created_at__gte": "2000-01-01"}).content.decode()
+    assert "Show all" not in su.get(RUNS_URL, {"o": "-1"}).content.decode()
