@@ -10,11 +10,9 @@ fields they belong to.
 from __future__ import annotations
 
 import json
-import re
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from marshmallow import fields as mf
 from marshmallow import missing
 from marshmallow import validate as mv
@@ -223,25 +221,8 @@ class JobForm(ArgumentsMixin, forms.ModelForm):
         model = Job
         fields = "__all__"
 
-    def clean_notify_emails(self):
-        value = self.cleaned_data.get("notify_emails") or ""
-        bad = [address for address in re.split(r"[\s,;]+", value) if address and not _is_email(address)]
-        if bad:
-            raise DjangoValidationError(f"Not an e-mail address: {', '.join(bad)}.")
-        return value
-
-    def clean_slow_factor(self):
-        value = self.cleaned_data.get("slow_factor")
-        if value is not None and value <= 1:
-            raise DjangoValidationError("Enter a factor above 1 (e.g. 3: three times the median run), or leave it empty.")
-        return value
-
     def clean(self):
         cleaned = super().clean()
-        soft, hard = cleaned.get("soft_time_limit"), cleaned.get("time_limit")
-        if soft and hard and soft >= hard:
-            # Celery would kill the task before it is ever asked to stop.
-            self.add_error("soft_time_limit", f"Must be less than the time limit ({hard} s).")
         if self.task_type_id is None or registry.get(self.task_type_id) is None:
             return cleaned
         from jobs.exceptions import ArgumentsInvalid
@@ -252,14 +233,6 @@ class JobForm(ArgumentsMixin, forms.ModelForm):
         except ArgumentsInvalid as exc:
             self.add_schema_errors(exc.messages)
         return cleaned
-
-
-def _is_email(address: str) -> bool:
-    try:
-        validate_email(address)
-    except DjangoValidationError:
-        return False
-    return True
 
 
 def job_form_class(task_type: str | None, *, adding: bool, initial_args: dict | None = None) -> type[JobForm]:
