@@ -62,3 +62,22 @@ def test_overlong_values_are_cut_and_nul_characters_dropped():
     vocabulary_import(target=AWARDS, records=[record], mapper=award_row)
     award = Award.objects.get()
     assert award.acronym == "A" * 200 and award.title == "nulbyte"
+
+
+@pytest.mark.django_db
+def test_serialized_rows_give_the_same_rows_as_dicts():
+    import orjson
+
+    from vocabularies.upserts import batch_upsert_serialized
+
+    rows = _rows()
+    serialized = []
+    for row in rows:
+        payload = orjson.dumps({k: v for k, v in row.items() if k != "content_hash"}, option=orjson.OPT_SORT_KEYS)
+        serialized.append((row["ror_id"], row["content_hash"], payload))
+    assert batch_upsert_serialized(target=AFFILIATIONS, rows=serialized) == {"created": len(rows), "updated": 0, "unchanged": 0}
+    from_bytes = list(Affiliation.objects.values())
+    Affiliation.objects.all().delete()
+    batch_upsert(target=AFFILIATIONS, rows=rows)
+    assert [dict(r, id=0) for r in Affiliation.objects.values()] == [dict(r, id=0) for r in from_bytes]
+    assert batch_upsert_serialized(target=AFFILIATIONS, rows=serialized) == {"created": 0, "updated": 0, "unchanged": len(rows)}
