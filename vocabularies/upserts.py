@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import orjson
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 
 @dataclass(frozen=True)
@@ -81,12 +81,15 @@ def _pg_upsert(target: Target, rows: list[dict]) -> Counter:
     key = target.key
     stored = _pg_stored_hashes(target, [row[key] for row in rows])
     changed = [row for row in rows if stored.get(row[key]) != row["content_hash"]]
-    counts = _pg_write(target, changed) if changed else Counter(created=0, updated=0)
+    all_new = not target.fk and not stored
+    counts = _pg_write(target, changed, all_new=all_new) if changed else Counter(created=0, updated=0)
     counts["unchanged"] += len(rows) - len(changed)
     return counts
 
 
-def _pg_write(target: Target, rows: list[dict]) -> Counter:
+def _pg_write(target: Target, rows: list[dict], *, all_new: bool = False) -> Counter:
+    """COPY ``rows`` to a staging table and upsert them from there; rows none of which is
+    stored yet (``all_new``, a first import) are copied straight into the table instead."""
     table = connection.ops.quote_name(target.model._meta.db_table)
     stage = connection.ops.quote_name(f"stage_{target.model._meta.db_table}")
     cols = target.all_columns
@@ -105,6 +108,13 @@ def _pg_write(target: Target, rows: list[dict]) -> Counter:
         also_changed = f" OR t.{attname} IS DISTINCT FROM EXCLUDED.{attname}"
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in insert_cols if c != target.key)
     copy_options = f"WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(not_null)}))"
+    if all_new:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: a conflict undoes only this
+                cursor.copy_expert(f"COPY {table} ({col_list}) FROM STDIN {copy_options}", buf)
+            return Counter(created=len(rows), updated=0, unchanged=0)
+        except (IntegrityError, connection.Database.IntegrityError):  # copy_expert is not wrapped by Django
+            buf.seek(0)  # stored meanwhile by another import: upsert as usual
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {col_list} FROM {table} WITH NO DATA")
         cursor.execute(f"TRUNCATE {stage}")
@@ -185,7 +195,8 @@ def batch_upsert_serialized(*, target: Target, rows: list[tuple[str, str, bytes]
                 row = orjson.loads(payload)
                 row["content_hash"] = digest
                 changed.append(row)
-        counts = _pg_write(target, changed) if changed else Counter(created=0, updated=0)
+        all_new = not target.fk and not stored
+        counts = _pg_write(target, changed, all_new=all_new) if changed else Counter(created=0, updated=0)
     counts["unchanged"] += len(rows) - len(changed)
     return counts
 
