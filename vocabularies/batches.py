@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -131,6 +132,10 @@ def _portable(exc: BaseException) -> BaseException:
 
 def _child(produce: Callable[[], Iterable[Batch]], sender) -> int:
     run = current_run()
+    if hasattr(run, "_lock"):
+        # Only the forking thread lives on here: a lock another thread (the run monitor) held
+        # at the fork would stay locked forever, and the reader reports progress under it.
+        run._lock = threading.Lock()
     try:
         for batch in produce():
             batch.progress = (run.done, run.total)  # the reader reported to this process's copy of the handle

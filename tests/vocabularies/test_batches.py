@@ -176,3 +176,22 @@ def test_forked_batches_stop_the_child_when_closed():
     batches.close()  # kills and reaps the child
     key, digest, payload = first.rows[0]
     assert key == ror_sample()[0]["id"][-9:] and len(digest) == 32 and json.loads(payload)["ror_id"] == key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forked_child_reports_progress_even_if_a_thread_held_the_handle_lock_at_the_fork(handle):
+    run = handle()
+    run._lock.acquire()  # as if the run monitor were taking a snapshot at that moment
+
+    def produce():
+        context.current_run().progress(7, 9)  # would block forever on the inherited lock
+        yield from prepared_batches(
+            target=targets.AFFILIATIONS, records=iter(ror_sample()), mapper=affiliation_row,
+            since=None, limit=None, batch_size=100, serialized=True,
+        )
+
+    try:
+        batches = list(forked_batches(produce))
+    finally:
+        run._lock.release()
+    assert batches[0].progress == (7, 9) and len(batches[0].rows) == len(ror_sample())
