@@ -1,0 +1,90 @@
+"""The beat scheduler: django-celery-beat's DatabaseScheduler, with tick-exact job schedules.
+
+Jobs' periodic tasks (``jobs.fire_schedule``) get their due-ness from ``jobs.ticks``
+instead of Celery's schedules, and each message carries the tick it belongs to
+(``due_at``), so every beat process names the same tick the same way and the run's
+unique ``(job, due_at)`` makes a second beat, a restart or a redelivery harmless.
+Other periodic tasks behave exactly as under the stock scheduler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import schedules
+from celery.utils.time import maybe_make_aware
+from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+
+from jobs.scheduling import FIRE_TASK, spec_from_periodic_task
+
+UTC = dt.UTC
+_NEVER = 300.0  # seconds; beat re-reads the database well before that anyway
+
+
+class JobSchedule(schedules.BaseSchedule):
+    """A Celery schedule over a ``jobs.ticks`` spec; remembers the tick it last found due."""
+
+    def __init__(self, spec, app=None):
+        super().__init__(app=app)
+        self.spec = spec
+        self.due_at: dt.datetime | None = None
+
+    def remaining_estimate(self, last_run_at):
+        nxt = self.spec.next_after(maybe_make_aware(last_run_at).astimezone(UTC))
+        if nxt is None:
+            return dt.timedelta(seconds=_NEVER)
+        return nxt - dt.datetime.now(UTC)
+
+    def is_due(self, last_run_at):
+        now = dt.datetime.now(UTC)
+        nxt = self.spec.next_after(maybe_make_aware(last_run_at).astimezone(UTC))
+        if nxt is None:
+            return schedules.schedstate(False, _NEVER)
+        if nxt > now:
+            return schedules.schedstate(False, (nxt - now).total_seconds())
+        self.due_at = self.spec.latest_at_or_before(now)
+        following = self.spec.next_after(now)
+        return schedules.schedstate(True, (following - now).total_seconds() if following else _NEVER)
+
+    def __eq__(self, other):
+        return isinstance(other, JobSchedule) and other.spec == self.spec
+
+    def __hash__(self):
+        return hash(self.spec)
+
+    def __repr__(self):
+        return f"<JobSchedule {self.spec!r}>"
+
+
+class JobEntry(ModelEntry):
+    def __init__(self, model, app=None):
+        super().__init__(model, app=app)
+        if self.task == FIRE_TASK:
+            spec = spec_from_periodic_task(model)
+            if spec is not None:
+                self.schedule = JobSchedule(spec, app=self.app)
+
+    def is_due(self):
+        state = super().is_due()
+        if state.is_due and isinstance(self.schedule, JobSchedule) and self.schedule.due_at is not None:
+            self.kwargs = {**self.kwargs, "due_at": self.schedule.due_at.isoformat()}
+        return state
+
+
+class JobScheduler(DatabaseScheduler):
+    """DatabaseScheduler whose job entries are tick-exact and survive reloads without a burst."""
+
+    Entry = JobEntry
+
+    def all_as_schedule(self):
+        previous = self._schedule or {}
+        fresh = super().all_as_schedule()
+        # The database's last_run_at lags (synced every few minutes); keep what this
+        # process knows so a reload after an edit does not send every job again.
+        for name, entry in fresh.items():
+            old = previous.get(name)
+            if old is None or not old.last_run_at or not entry.last_run_at:
+                continue
+            if maybe_make_aware(old.last_run_at) > maybe_make_aware(entry.last_run_at):
+                entry.last_run_at = entry.model.last_run_at = old.last_run_at
+        return fresh

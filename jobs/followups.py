@@ -1,0 +1,22 @@
+"""What happens once a run has ended: a retry, the job's waiting run, notifications.
+
+Called by whoever moved the run to its final status (execution, cancel, time limit,
+reaper), exactly once, since only the winner of the compare-and-set calls it.
+"""
+
+from __future__ import annotations
+
+from jobs.models import Run
+
+
+def run_followups(*, run_id: int) -> None:
+    from jobs.firing import held_run_release
+    from jobs.notifications import run_notify
+    from jobs.retries import retry_schedule
+
+    run = Run.objects.select_related("job").filter(pk=run_id).first()
+    if run is None or run.status not in Run.FINAL_STATUSES:
+        return
+    retry = retry_schedule(run=run)
+    held_run_release(job_id=run.job_id)
+    run_notify(run=run, retrying=retry is not None)
