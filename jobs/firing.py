@@ -96,6 +96,10 @@ def _record(job: Job, due_at: dt.datetime, *, status: str = Status.QUEUED, messa
         logger.error("tick_failed job_id=%s due_at=%s error=%s", job.pk, due_at.isoformat(), exc)
         return run
     logger.info("tick_fired job_id=%s due_at=%s run_id=%s status=%s", job.pk, due_at.isoformat(), run.pk, status)
+    if status in Run.FINAL_STATUSES:
+        from jobs.notifications import run_notify
+
+        transaction.on_commit(lambda: run_notify(run=run))
     return run
 
 
