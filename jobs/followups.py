@@ -18,5 +18,7 @@ def run_followups(*, run_id: int) -> None:
     if run is None or run.status not in Run.FINAL_STATUSES:
         return
     retry = retry_schedule(run=run)
-    held_run_release(job_id=run.job_id)
+    # Only the "queue" overlap policy holds runs (the reaper releases any left after a policy change).
+    if run.job.overlap_policy == run.job.OverlapPolicy.QUEUE:
+        held_run_release(job_id=run.job_id)
     run_notify(run=run, retrying=retry is not None)

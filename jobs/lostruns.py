@@ -7,6 +7,7 @@
   ``JOBS_REENQUEUE_AFTER_SECONDS``) is sent again, once (``reenqueued_at``); the
   compare-and-set claim makes a late original message harmless.
 - A run held behind an active run that has ended is released.
+- A run still running past its job's slow threshold sends the slow alert (once).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def runs_reap(*, now: dt.datetime | None = None) -> dict:
 
     now = now or timezone.now()
     stale = now - dt.timedelta(seconds=settings.JOBS_LOST_RUN_SECONDS)
-    counts = {"lost": 0, "cancelled": 0, "reenqueued": 0, "released": 0}
+    counts = {"lost": 0, "cancelled": 0, "reenqueued": 0, "released": 0, "slow_alerts": 0}
 
     dead = Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
     for run in Run.objects.filter(dead, status=Status.RUNNING).select_related("job"):
@@ -68,6 +69,9 @@ def runs_reap(*, now: dt.datetime | None = None) -> dict:
     for job_id in set(Run.objects.filter(status=Status.QUEUED, held=True).values_list("job_id", flat=True)):
         if held_run_release(job_id=job_id) is not None:
             counts["released"] += 1
+    from jobs.notifications import slow_runs_notify
+
+    counts["slow_alerts"] = slow_runs_notify()
     if any(counts.values()):
         logger.info("runs_reaped %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts

@@ -190,6 +190,7 @@ class Run(models.Model):
     )
     not_before = models.DateTimeField(null=True, blank=True, help_text="Sent with a countdown (a retry's backoff).")
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    slow_notified_at = models.DateTimeField(null=True, blank=True, help_text="When the slow-run alert went out.")
     reenqueued_at = models.DateTimeField(null=True, blank=True, help_text="When the reaper sent a lost message again.")
 
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")

@@ -13,6 +13,7 @@ import statistics
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import timezone
 
 from jobs.models import Job, Run
 
@@ -50,14 +51,37 @@ def run_notify(*, run: Run, retrying: bool = False) -> list[str]:
     subjects = []
     if run.status in (job.notify_on or []) and not retrying:
         subjects.append(_send(run, recipients, f"{run.get_status_display()}", run.message or ""))
-    threshold = slow_threshold(run)
-    if threshold is not None and run.duration is not None and run.duration.total_seconds() > threshold:
-        took = run.duration.total_seconds()
-        subjects.append(_send(run, recipients, "slow", (
-            f"The run took {took:.1f} s, more than {job.slow_factor:g} x the median of the last "
-            f"{SLOW_SAMPLE} successes ({threshold:.1f} s)."
-        )))
+    if run.slow_notified_at is None:
+        subjects += slow_notify(run=run, recipients=recipients)
     return subjects
+
+
+def slow_notify(*, run: Run, recipients: list[str] | None = None) -> list[str]:
+    """Alert once when ``run`` (ended or still running) has taken longer than the job allows."""
+    job = run.job
+    recipients = notify_recipients(job) if recipients is None else recipients
+    threshold = slow_threshold(run) if recipients else None
+    if threshold is None or run.duration is None or run.duration.total_seconds() <= threshold:
+        return []
+    if not Run.objects.filter(pk=run.pk, slow_notified_at__isnull=True).update(slow_notified_at=timezone.now()):
+        return []
+    took = run.duration.total_seconds()
+    verb = "has been running for" if run.is_active else "took"
+    return [_send(run, recipients, "slow", (
+        f"The run {verb} {took:.1f} s, more than {job.slow_factor:g} x the median of the last "
+        f"{SLOW_SAMPLE} successes ({threshold:.1f} s)."
+    ))]
+
+
+def slow_runs_notify() -> int:
+    """Alert about runs still running past their job's slow threshold (called by the reaper)."""
+    sent = 0
+    running = Run.objects.filter(
+        status=Run.Status.RUNNING, slow_notified_at__isnull=True, job__slow_factor__isnull=False
+    ).exclude(job__notify_emails="").select_related("job")
+    for run in running:
+        sent += len(slow_notify(run=run))
+    return sent
 
 
 def _send(run: Run, recipients: list[str], what: str, detail: str) -> str:

@@ -83,6 +83,8 @@ def spec_from_periodic_task(task: PeriodicTask) -> ticks.Spec | None:
     if task.interval_id:
         interval = task.interval
         seconds = int(dt.timedelta(**{interval.period: interval.every}).total_seconds())
+        if task.start_time is not None:
+            return ticks.Interval(seconds, anchor=task.start_time.astimezone(dt.UTC))
         return ticks.Interval(seconds)
     if task.crontab_id:
         c = task.crontab
@@ -155,8 +157,12 @@ def schedule_set(
     tz: str = "UTC",
     every: str | int | None = None,
     at: str | dt.datetime | None = None,
+    every_from: dt.datetime | None = None,
 ) -> Job:
-    """Give ``job`` exactly one schedule: a crontab (in ``tz``), an interval or a one-off time."""
+    """Give ``job`` exactly one schedule: a crontab (in ``tz``), an interval or a one-off time.
+
+    An interval's ticks are multiples of it from the Unix epoch, or from ``every_from``.
+    """
     given = [name for name, value in (("cron", cron), ("every", every), ("at", at)) if value]
     if len(given) != 1:
         raise ScheduleInvalid("give exactly one of a crontab, an interval or a date and time")
@@ -189,6 +195,7 @@ def schedule_set(
     task.kwargs = dumps({"job_id": job.pk})
     task.enabled = job.active
     task.description = f"Schedule of job {job.pk} (edit it on the job's page)."
+    task.start_time = every_from if every else None
     # Ticks before this edit are not owed: count from now.
     task.last_run_at = timezone.now()
     task.total_run_count = 0

@@ -4,8 +4,8 @@ A tick is an instant (aware, UTC) at which a schedule is due. Every beat process
 every worker computes the same ticks from the same schedule, whatever its clock
 says about the last send, so a tick is an identity: ``(job, due_at)`` is unique.
 
-- Interval ticks lie on a grid anchored at the Unix epoch: "every 2 s" is due at
-  even seconds, "every 1 h" on the hour (UTC). Beat's own interval schedule drifts by
+- Interval ticks lie on a grid anchored at the Unix epoch (or at the periodic
+  task's ``start_time``): "every 2 s" is due at even seconds, "every 1 h" on the hour (UTC). Beat's own interval schedule drifts by
   the send latency on every run and eventually skips a tick; the grid cannot.
 - Crontab ticks are wall-clock times in the schedule's own time zone, matched as
   Celery does (minute, hour, day of month AND day of week, month). Across DST they
@@ -33,15 +33,15 @@ _MAX_DAYS = 366 * 8 + 2  # Feb 29 on a given weekday recurs within 28 years; 8 c
 @dataclass(frozen=True)
 class Interval:
     seconds: int
+    anchor: dt.datetime = EPOCH  # a tick of the grid: "every hour from 00:15"
 
     def next_after(self, t: dt.datetime) -> dt.datetime:
-        step = self.seconds
-        elapsed = (t - EPOCH) // dt.timedelta(seconds=step)
-        return EPOCH + dt.timedelta(seconds=(elapsed + 1) * step)
+        step = dt.timedelta(seconds=self.seconds)
+        return self.anchor + ((t - self.anchor) // step + 1) * step
 
     def latest_at_or_before(self, t: dt.datetime) -> dt.datetime:
-        elapsed = (t - EPOCH) // dt.timedelta(seconds=self.seconds)
-        return EPOCH + dt.timedelta(seconds=elapsed * self.seconds)
+        step = dt.timedelta(seconds=self.seconds)
+        return self.anchor + ((t - self.anchor) // step) * step
 
 
 @dataclass(frozen=True)

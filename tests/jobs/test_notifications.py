@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from jobs.execution import run_execute
 from jobs.firing import tick_fire
+from jobs.models import Run
 from jobs.notifications import run_notify
 from jobs.services import run_cancel, run_create
 from tests.factories import JobFactory, RunFactory
@@ -75,3 +76,23 @@ def test_slow_run_alert_against_the_median_of_the_last_ten_successes():
     assert run_notify(run=normal) == []
     assert run_notify(run=slow) == [f"[Jobsite] {job.title}: run {slow.pk} slow"]
     assert "more than 2 x the median" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_a_run_still_running_past_the_threshold_alerts_once_via_the_reaper():
+    from jobs.lostruns import runs_reap
+
+    job = JobFactory(notify_emails="ops@example.org", notify_on=["success"], slow_factor=3.0)
+    now = timezone.now()
+    for i in range(3):
+        RunFactory(job=job, status="success", started_at=now - dt.timedelta(hours=2, seconds=10 * i),
+                   finished_at=now - dt.timedelta(hours=2, seconds=10 * i - 10))
+    stuck = RunFactory(job=job, status="running", started_at=now - dt.timedelta(seconds=40), heartbeat_at=now)
+    assert runs_reap()["slow_alerts"] == 1
+    assert runs_reap()["slow_alerts"] == 0
+    assert [m.subject for m in mail.outbox] == [f"[Jobsite] {job.title}: run {stuck.pk} slow"]
+    assert "has been running for" in mail.outbox[0].body
+    # At its end only the status mail goes out; the slow alert was already sent.
+    Run.objects.filter(pk=stuck.pk).update(status="success", finished_at=timezone.now())
+    stuck.refresh_from_db()
+    assert run_notify(run=stuck) == [f"[Jobsite] {job.title}: run {stuck.pk} Success"]

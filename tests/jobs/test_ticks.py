@@ -82,3 +82,9 @@ def test_beat_sends_interval_ticks_without_drift_or_loss():
     dues = [due for _, due in sent]
     assert len(dues) == 120
     assert all(b - a == dt.timedelta(minutes=1) for a, b in zip(dues, dues[1:], strict=False))
+
+
+def test_interval_grid_from_an_anchor():
+    every = ticks.Interval(3600, anchor=_u(2026, 1, 1, 0, 15))
+    assert every.next_after(_u(2026, 11, 28, 10, 20)) == _u(2026, 11, 28, 11, 15)
+    assert every.latest_at_or_before(_u(2026, 11, 28, 10, 14)) == _u(2026, 11, 28, 9, 15)
