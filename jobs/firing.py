@@ -5,7 +5,8 @@ job's row, so ticks of one job are decided one at a time, and:
 
 1. ignores a tick that already has a run (second beat process, restart, redelivery);
 2. records a tick later than ``missed_grace_seconds`` as ``skipped`` ("missed") and
-   never replays it;
+   never replays it; ticks between the job's previous tick and this one that never
+   came (scheduler down) are recorded as missed too;
 3. applies the overlap policy when a run of the job is still active: skip (record a
    ``skipped`` run), queue (a held run, sent when the active one ends; at most one
    waits), allow, or replace (cancel the active run, start the new one).
@@ -17,8 +18,10 @@ import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from jobs import ticks
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
 from jobs.models import Job, Run
 from jobs.scheduling import job_spec
@@ -27,6 +30,8 @@ from jobs.services import run_cancel, run_create, run_enqueue
 logger = logging.getLogger(__name__)
 Status = Run.Status
 Policy = Job.OverlapPolicy
+MISSED_AFTER = dt.timedelta(seconds=30)
+MISSED_RECORD_LIMIT = 100  # per tick fired; older gaps stay unrecorded
 
 
 def due_at_derive(*, job: Job, now: dt.datetime) -> dt.datetime:
@@ -52,6 +57,7 @@ def tick_fire(*, job_id: int, due_at: dt.datetime | None = None, now: dt.datetim
         if Run.objects.filter(job=job, due_at=due_at).exists():
             logger.info("tick_duplicate job_id=%s due_at=%s", job_id, due_at.isoformat())
             return None
+        _missed_record(job, due_at, now)
         late = (now - due_at).total_seconds()
         if late > job.missed_grace_seconds:
             return _record(job, due_at, status=Status.SKIPPED, message=(
@@ -76,6 +82,33 @@ def tick_fire(*, job_id: int, due_at: dt.datetime | None = None, now: dt.datetim
             run_cancel(run=run)
             logger.info("run_replaced run_id=%s job_id=%s", run.pk, job.pk)
         return _record(job, due_at)
+
+
+def _missed_record(job: Job, due_at: dt.datetime, now: dt.datetime) -> int:
+    """Record ticks between the job's previous tick and this one as missed (never replayed).
+
+    Only ticks older than ``MISSED_AFTER`` count: a younger one may still be on its way
+    (two messages handled out of order). Nothing before the job's last change is owed.
+    """
+    spec = job_spec(job)
+    previous = Run.objects.filter(job=job, due_at__lt=due_at).aggregate(latest=Max("due_at"))["latest"]
+    if spec is None or previous is None:
+        return 0
+    since = max(previous, job.updated_at)
+    cutoff = min(due_at - dt.timedelta(microseconds=1), now - MISSED_AFTER)
+    missed = ticks.ticks_between(spec, since, cutoff, MISSED_RECORD_LIMIT)
+    if not missed:
+        return 0
+    Run.objects.bulk_create(
+        [
+            Run(job=job, status=Status.SKIPPED, trigger=Run.Trigger.SCHEDULE, due_at=tick, queue=job.effective_queue,
+                created_at=now, finished_at=now, message="missed: the scheduler did not fire this tick")
+            for tick in missed
+        ],
+        ignore_conflicts=True,
+    )
+    logger.warning("ticks_missed job_id=%s count=%s first=%s", job.pk, len(missed), missed[0].isoformat())
+    return len(missed)
 
 
 def _record(job: Job, due_at: dt.datetime, *, status: str = Status.QUEUED, message: str = "", hold: bool = False):

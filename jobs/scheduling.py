@@ -202,9 +202,9 @@ def schedule_set(
     task.save()
     if old_clocked is not None and old_clocked.pk != task.clocked_id:
         old_clocked.delete()
-    if job.periodic_task_id != task.pk:
-        Job.objects.filter(pk=job.pk).update(periodic_task=task)
-        job.periodic_task = task
+    # updated_at marks where the new schedule starts owing ticks (jobs.firing).
+    Job.objects.filter(pk=job.pk).update(periodic_task=task, updated_at=task.last_run_at)
+    job.periodic_task = task
     PeriodicTasks.update_changed()
     logger.info("schedule_set job_id=%s schedule=%s", job.pk, given[0])
     return job
@@ -237,6 +237,7 @@ def schedule_sync(*, job: Job) -> None:
         changes["enabled"] = job.active
         if job.active:
             changes["last_run_at"] = timezone.now()
+            Job.objects.filter(pk=job.pk).update(updated_at=changes["last_run_at"])
     if task.name != _task_name(job):
         changes["name"] = _task_name(job)
     if changes:

@@ -135,3 +135,18 @@ def test_after_scheduler_downtime_one_late_tick_runs_and_nothing_bursts(celery_w
     missed = Run.objects.get(job=hourly)
     assert missed.status == "skipped" and missed.message.startswith("missed: ")
     assert missed.due_at.minute == minute
+
+
+@pytest.mark.django_db
+def test_ticks_the_scheduler_never_fired_are_recorded_as_missed_not_replayed():
+    job = schedule_set(job=JobFactory(missed_grace_seconds=300, overlap_policy="allow"), every="1m")
+    start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    tick_fire(job_id=job.pk, due_at=start, now=start)
+    # Beat was down for ten minutes; on restart it fires the newest tick only.
+    later = start + dt.timedelta(minutes=10)
+    run = tick_fire(job_id=job.pk, due_at=later, now=later + dt.timedelta(seconds=2))
+    assert run.status == "queued"
+    runs = Run.objects.filter(job=job).order_by("due_at")
+    assert [r.due_at for r in runs] == [start + dt.timedelta(minutes=m) for m in range(11)]
+    assert [r.status for r in runs] == ["queued"] + ["skipped"] * 9 + ["queued"]
+    assert all(r.message.startswith("missed") for r in runs if r.status == "skipped")
