@@ -109,7 +109,14 @@ def measure(name: str, n: int, minutes: float, tmp: Path, collect) -> dict:
     cpu1, wall1 = cpu_seconds(beat.pid), time.monotonic()
     window_end = dt.datetime.now(dt.UTC)
     stop(beat)
-    time.sleep(15)  # let the worker drain what beat sent
+    import redis
+
+    client = redis.Redis.from_url(BROKER)
+    drain_deadline = time.monotonic() + 180
+    time.sleep(5)
+    while client.llen(QUEUE) and time.monotonic() < drain_deadline:  # let the worker take what beat sent
+        time.sleep(2)
+    time.sleep(5)
     lateness, duplicates, misses, extra = collect(window_start, window_end)
     stop(worker)
     return {
@@ -151,7 +158,7 @@ def phase_jobsite(n: int, minutes: float, tmp: Path, base: dt.datetime) -> dict:
 
     def collect(start, end):
         expected = expected_ticks(phases, start, end)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 60
         window = Run.objects.filter(job_id__in=jobs, due_at__gte=start, due_at__lt=end - dt.timedelta(seconds=5))
         while window.active().exists() and time.monotonic() < deadline:
             time.sleep(2)

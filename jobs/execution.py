@@ -108,15 +108,15 @@ def run_execute(*, run_id: int) -> str | None:
         logger.warning("run_end_lost run_id=%s wanted=%s current=%s", run.pk, status, current)
         return current
     logger.info("run_finished run_id=%s status=%s", run.pk, status)
-    _after_end(run.pk)
+    _after_end(run, status)
     return status
 
 
-def _after_end(run_id: int) -> None:
+def _after_end(run: Run, status: str) -> None:
     """Retry, release the job's waiting run, notify (jobs.followups)."""
     from jobs.followups import run_followups
 
-    run_followups(run_id=run_id)
+    run_followups(run_id=run.pk, status=status, job=run.job)
 
 
 def _call(run: Run, handle: context.RunHandle) -> dict:

@@ -18,7 +18,6 @@ import datetime as dt
 import logging
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from jobs import ticks
@@ -45,7 +44,12 @@ def tick_fire(*, job_id: int, due_at: dt.datetime | None = None, now: dt.datetim
     """Create the run (or the skipped record) for one tick; None when the tick is not owed one."""
     now = now or timezone.now()
     with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        job = (
+            Job.objects.select_for_update(of=("self",))
+            .select_related("periodic_task__interval", "periodic_task__crontab", "periodic_task__clocked")
+            .filter(pk=job_id)
+            .first()
+        )
         if job is None:
             logger.warning("tick_ignored job_id=%s reason=no_such_job", job_id)
             return None
@@ -54,10 +58,13 @@ def tick_fire(*, job_id: int, due_at: dt.datetime | None = None, now: dt.datetim
             return None
         if due_at is None:
             due_at = due_at_derive(job=job, now=now)
-        if Run.objects.filter(job=job, due_at=due_at).exists():
+        # One index lookup answers both "has this tick a run?" and "which tick came before?".
+        latest = Run.objects.filter(job=job, due_at__lte=due_at).order_by("-due_at").values_list("due_at", flat=True)[:1]
+        previous = latest[0] if latest else None
+        if previous == due_at:
             logger.info("tick_duplicate job_id=%s due_at=%s", job_id, due_at.isoformat())
             return None
-        _missed_record(job, due_at, now)
+        _missed_record(job, due_at, now, previous)
         late = (now - due_at).total_seconds()
         if late > job.missed_grace_seconds:
             return _record(job, due_at, status=Status.SKIPPED, message=(
@@ -84,15 +91,16 @@ def tick_fire(*, job_id: int, due_at: dt.datetime | None = None, now: dt.datetim
         return _record(job, due_at)
 
 
-def _missed_record(job: Job, due_at: dt.datetime, now: dt.datetime) -> int:
+def _missed_record(job: Job, due_at: dt.datetime, now: dt.datetime, previous: dt.datetime | None) -> int:
     """Record ticks between the job's previous tick and this one as missed (never replayed).
 
     Only ticks older than ``MISSED_AFTER`` count: a younger one may still be on its way
     (two messages handled out of order). Nothing before the job's last change is owed.
     """
+    if previous is None or now - previous <= MISSED_AFTER:
+        return 0
     spec = job_spec(job)
-    previous = Run.objects.filter(job=job, due_at__lt=due_at).aggregate(latest=Max("due_at"))["latest"]
-    if spec is None or previous is None:
+    if spec is None:
         return 0
     since = max(previous, job.updated_at)
     cutoff = min(due_at - dt.timedelta(microseconds=1), now - MISSED_AFTER)

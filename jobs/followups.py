@@ -6,14 +6,25 @@ reaper), exactly once, since only the winner of the compare-and-set calls it.
 
 from __future__ import annotations
 
-from jobs.models import Run
+from jobs.models import Job, Run
 
 
-def run_followups(*, run_id: int) -> None:
+def _needs_followup(status: str, job: Job) -> bool:
+    return bool(
+        (status == Run.Status.FAILED and job.max_retries)
+        or job.overlap_policy == Job.OverlapPolicy.QUEUE
+        or (job.notify_emails or "").strip()
+    )
+
+
+def run_followups(*, run_id: int, status: str | None = None, job: Job | None = None) -> None:
+    """``status`` and ``job``, when the caller has them, let a run that needs nothing cost no query."""
     from jobs.firing import held_run_release
     from jobs.notifications import run_notify
     from jobs.retries import retry_schedule
 
+    if status is not None and job is not None and not _needs_followup(status, job):
+        return
     run = Run.objects.select_related("job").filter(pk=run_id).first()
     if run is None or run.status not in Run.FINAL_STATUSES:
         return
