@@ -44,12 +44,7 @@ def tick_fire(*, job_id: int, due_at: dt.datetime | None = None, now: dt.datetim
     """Create the run (or the skipped record) for one tick; None when the tick is not owed one."""
     now = now or timezone.now()
     with transaction.atomic():
-        job = (
-            Job.objects.select_for_update(of=("self",))
-            .select_related("periodic_task__interval", "periodic_task__crontab", "periodic_task__clocked")
-            .filter(pk=job_id)
-            .first()
-        )
+        job = next(iter(Job.objects.select_for_update().filter(pk=job_id).order_by()[:1]), None)
         if job is None:
             logger.warning("tick_ignored job_id=%s reason=no_such_job", job_id)
             return None

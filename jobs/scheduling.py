@@ -121,6 +121,8 @@ def schedule_describe(job: Job) -> str:
         words = f"{ExpressionDescriptor(spec.expression(), options).get_description()} ({spec.timezone})"
     else:
         words = f"Once at {spec.at.isoformat()}"
+        if job.active and not job.periodic_task.enabled:
+            return f"{words} (done)"
     if not job.active or not job.periodic_task.enabled:
         return f"Paused: {words[0].lower()}{words[1:]}"
     return words
