@@ -6,19 +6,22 @@ its run ``failed`` with the exception's class, message and traceback.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import socket
 import threading
+import time
 import traceback as tb
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
 from jobs import context
 from jobs.exceptions import PartialSuccess, RunCancelled
-from jobs.models import Run
+from jobs.models import Job, Run
 from jobs.runlog import capture_run_logs
 from jobs.services import run_transition
 
@@ -27,37 +30,66 @@ Status = Run.Status
 
 
 class RunMonitor(threading.Thread):
-    """Refresh the heartbeat and write reported progress while the task runs.
+    """Refresh the heartbeats and write the reported progress of the runs in this process.
 
-    Runs off the task's thread with its own connection, so a task busy in C code or
-    holding the GIL briefly still shows as alive, and progress costs the task nothing.
+    One daemon thread per process, started by the first run and shared by the ones
+    after it, with its own connection: a task busy in C code or holding the GIL briefly
+    still shows as alive, and progress costs the task nothing. A run that ends within
+    one interval costs a dict insert and delete (no thread, no query); the connection is
+    closed whenever no run is watched.
     """
 
-    def __init__(self, run_id: int, handle: context.RunHandle):
-        super().__init__(name=f"run-monitor-{run_id}", daemon=True)
-        self.run_id = run_id
-        self.handle = handle
-        self.stopped = threading.Event()
-        self.interval = min(settings.JOBS_HEARTBEAT_SECONDS, settings.JOBS_PROGRESS_FLUSH_SECONDS)
+    _shared: RunMonitor | None = None
+    _shared_lock = threading.Lock()
+
+    def __init__(self):
+        super().__init__(name="run-monitor", daemon=True)
+        self.pid = os.getpid()
+        self._lock = threading.Lock()
+        self._runs: dict[int, list] = {}  # run id -> [handle, monotonic time of the last heartbeat]
+
+    @classmethod
+    def shared(cls) -> RunMonitor:
+        """The monitor of this process (a new one after a fork or if it died)."""
+        with cls._shared_lock:
+            monitor = cls._shared
+            if monitor is None or monitor.pid != os.getpid() or not monitor.is_alive():
+                monitor = cls._shared = cls()
+                monitor.start()
+            return monitor
+
+    def watch(self, run_id: int, handle: context.RunHandle):
+        with self._lock:
+            self._runs[run_id] = [handle, time.monotonic()]
+
+    def unwatch(self, run_id: int):
+        with self._lock:
+            self._runs.pop(run_id, None)
 
     def run(self):
-        last_beat = 0.0
-        try:
-            while not self.stopped.wait(self.interval):
-                now = timezone.now()
-                fields = {}
-                if self.handle.dirty:
-                    fields.update(self.handle.snapshot())
-                if fields or now.timestamp() - last_beat >= settings.JOBS_HEARTBEAT_SECONDS:
-                    fields["heartbeat_at"] = now
-                    last_beat = now.timestamp()
-                    Run.objects.filter(pk=self.run_id, status__in=Run.ACTIVE_STATUSES).update(**fields)
-        finally:
-            connections.close_all()
+        while True:
+            time.sleep(min(settings.JOBS_HEARTBEAT_SECONDS, settings.JOBS_PROGRESS_FLUSH_SECONDS))
+            with self._lock:
+                watched = list(self._runs.items())
+            if not watched:
+                connections.close_all()
+                continue
+            for run_id, entry in watched:
+                try:
+                    self._refresh(run_id, entry)
+                except DatabaseError as exc:  # a lost heartbeat must not stop the others
+                    logger.warning("run_monitor_failed run_id=%s error=%s", run_id, exc)
+                    connections["default"].close()
 
-    def stop(self):
-        self.stopped.set()
-        self.join()
+    def _refresh(self, run_id: int, entry: list):
+        handle, last_beat = entry
+        now = time.monotonic()
+        fields = handle.snapshot() if handle.dirty else {}
+        if fields or now - last_beat >= settings.JOBS_HEARTBEAT_SECONDS:
+            fields["heartbeat_at"] = timezone.now()
+            entry[1] = now
+            # The run's own final update may win the race: then this matches no row.
+            Run.objects.filter(pk=run_id, status__in=Run.ACTIVE_STATUSES).update(**fields)
 
 
 def _cancel_check(run_id):
@@ -69,47 +101,101 @@ def _cancel_check(run_id):
 
 def run_execute(*, run_id: int) -> str | None:
     """Run ``run_id`` if it is still queued; return its final status (None when not claimed)."""
-    now = timezone.now()
-    claimed = run_transition(
-        run_id=run_id,
-        from_statuses=[Status.QUEUED],
-        to_status=Status.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        host=socket.gethostname()[:255],
-    )
-    if not claimed:
+    run = _claim(run_id)
+    if run is None:
         status = Run.objects.filter(pk=run_id).values_list("status", flat=True).first()
         logger.info("run_not_claimed run_id=%s status=%s", run_id, status)
         return None
 
-    run = Run.objects.select_related("job").get(pk=run_id)
     handle = context.RunHandle(run.pk, max_errors=settings.JOBS_MAX_ERRORED_ENTRIES, cancel_check=_cancel_check(run.pk))
     # Inside a caller's transaction another connection would wait on the run's row lock.
-    monitor = None if connections["default"].in_atomic_block else RunMonitor(run.pk, handle)
+    monitor = None if connections["default"].in_atomic_block else RunMonitor.shared()
     outcome: dict = {}
     token = context.activate(handle)
     if monitor is not None:
-        monitor.start()
+        monitor.watch(run.pk, handle)
+    logs = capture_run_logs(run.pk, store_on_exit=False)
     try:
-        with capture_run_logs(run.pk):
+        with logs:
             outcome = _call(run, handle)
     finally:
         if monitor is not None:
-            monitor.stop()
+            monitor.unwatch(run.pk)
         context.deactivate(token)
 
     final = dict(handle.snapshot(), **outcome)
     status = final.pop("status")
-    if not run_transition(
-        run_id=run.pk, from_statuses=[Status.RUNNING, Status.CANCELLING], to_status=status, **final
-    ):
+    # The last log lines and the final status share one commit (a commit waits for the disk).
+    with transaction.atomic():
+        logs.store()
+        ended = run_transition(
+            run_id=run.pk, from_statuses=[Status.RUNNING, Status.CANCELLING], to_status=status, **final
+        )
+    if not ended:
         current = Run.objects.filter(pk=run.pk).values_list("status", flat=True).first()
         logger.warning("run_end_lost run_id=%s wanted=%s current=%s", run.pk, status, current)
         return current
     logger.info("run_finished run_id=%s status=%s", run.pk, status)
     _after_end(run, status)
     return status
+
+
+_JOB_FIELDS = ("id", "title", "task_type", "soft_time_limit", "max_retries", "overlap_policy", "notify_emails")
+_CLAIM_CHANGES = ("status", "started_at", "heartbeat_at", "host")
+
+
+def _claim(run_id: int) -> Run | None:
+    """Compare-and-set the run from queued to running; return it with its job, or None.
+
+    On PostgreSQL one ``UPDATE ... FROM ... RETURNING`` both claims the run and reads it
+    with the job fields execution needs (the job's other fields load when touched).
+    """
+    now = timezone.now()
+    changes = dict(zip(_CLAIM_CHANGES, (Status.RUNNING, now, now, _hostname()), strict=True))
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        if not run_transition(run_id=run_id, from_statuses=[Status.QUEUED], to_status=Status.RUNNING, **changes):
+            return None
+        return Run.objects.select_related("job").get(pk=run_id)
+    run_fields = Run._meta.concrete_fields
+    job_fields = [Job._meta.get_field(name) for name in _JOB_FIELDS]
+    params = [Run._meta.get_field(name).get_db_prep_save(value, connection) for name, value in changes.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(_claim_sql(connection.ops.quote_name), [*params, run_id, Status.QUEUED])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    n = len(run_fields)
+    run = Run.from_db(connection.alias, [f.attname for f in run_fields], _converted(run_fields, row[:n], connection))
+    run.job = Job.from_db(connection.alias, [f.attname for f in job_fields], _converted(job_fields, row[n:], connection))
+    return run
+
+
+@functools.cache
+def _claim_sql(quote) -> str:
+    run, job = Run._meta, Job._meta
+    columns = [f"r.{quote(f.column)}" for f in run.concrete_fields]
+    columns += [f"j.{quote(job.get_field(name).column)}" for name in _JOB_FIELDS]
+    sets = ", ".join(f"{quote(run.get_field(name).column)} = %s" for name in _CLAIM_CHANGES)
+    return (
+        f"UPDATE {quote(run.db_table)} AS r SET {sets} FROM {quote(job.db_table)} AS j "
+        f"WHERE r.{quote(run.pk.column)} = %s AND r.{quote(run.get_field('status').column)} = %s "
+        f"AND j.{quote(job.pk.column)} = r.{quote(run.get_field('job').column)} RETURNING {', '.join(columns)}"
+    )
+
+
+def _converted(fields, values, connection) -> list:
+    out = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        out.append(value)
+    return out
+
+
+@functools.cache
+def _hostname() -> str:
+    return socket.gethostname()[:255]
 
 
 def _after_end(run: Run, status: str) -> None:

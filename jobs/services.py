@@ -82,6 +82,9 @@ def run_arguments_build(*, job: Job, args: dict | None = None) -> dict:
     registered = _registered(job)
     merged = {**(job.default_args or {}), **(args or {})}
     validated = arguments_validate(task_type=job.task_type, data=merged)
+    # A Job instance kept across runs (a loop, a shell, a scheduler) caches its last runs.
+    for cached in ("last_runs", "last_run"):
+        job.__dict__.pop(cached, None)
     return to_json_safe(registered.build_task_arguments(job, **validated))
 
 
@@ -151,6 +154,7 @@ def run_create(
     message: str = "",
     hold: bool = False,
     countdown: float | None = None,
+    enqueue: bool = True,
 ) -> Run:
     """Create a run and queue it once the transaction commits.
 
@@ -158,7 +162,9 @@ def run_create(
     ``build_task_arguments``; ``task_args`` (already-built arguments of an earlier run)
     skip that step. A run created with a final ``status`` (a skipped tick) is stored
     and not queued; a ``hold`` run waits for the job's active run (overlap policy
-    "queue"); ``countdown`` delays the message (a retry's backoff).
+    "queue"); ``countdown`` delays the message (a retry's backoff); ``enqueue=False``
+    stores a queued run that the caller executes itself (``manage.py jobs run
+    --foreground``) instead of sending it to the broker.
     """
     if task_args is None:
         task_args = run_arguments_build(job=job, args=args)
@@ -186,7 +192,7 @@ def run_create(
         run.finished_at = now
     run.save(force_insert=True)
     logger.info("run_created run_id=%s job_id=%s trigger=%s status=%s", run.pk, job.pk, trigger, status)
-    if status == Status.QUEUED and not run.held:
+    if status == Status.QUEUED and enqueue and not run.held:
         transaction.on_commit(lambda: run_enqueue(run=run, countdown=countdown))
     return run
 

@@ -84,3 +84,40 @@ def test_second_execute_of_same_run_is_a_noop():
     assert run_execute(run_id=run.pk) == Run.Status.SUCCESS
     assert run_execute(run_id=run.pk) is None
     assert RunLog.objects.filter(run=run, message__startswith="line ").count() == 2
+
+
+@worker_db
+def test_shared_monitor_writes_progress_and_heartbeat_of_running_runs(settings):
+    from jobs.context import RunHandle
+    from jobs.execution import RunMonitor
+
+    settings.JOBS_HEARTBEAT_SECONDS = 0.2
+    settings.JOBS_PROGRESS_FLUSH_SECONDS = 0.1
+    job = JobFactory(task_type="test_echo")
+    run = Run.objects.create(job=job, status=Run.Status.RUNNING)
+    monitor = RunMonitor.shared()
+    assert RunMonitor.shared() is monitor
+    handle = RunHandle(run.pk)
+    monitor.watch(run.pk, handle)
+    try:
+        handle.progress(3, 10)
+        handle.count("created", 2)
+        wait_for(lambda: Run.objects.filter(pk=run.pk, progress_done=3, progress_total=10).exists(), timeout=5)
+        wait_for(lambda: Run.objects.get(pk=run.pk).heartbeat_at is not None, timeout=5)
+        assert Run.objects.get(pk=run.pk).counters == {"created": 2}
+    finally:
+        monitor.unwatch(run.pk)
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.SUCCESS)
+
+
+@worker_db
+def test_in_process_run_in_autocommit_stores_logs_and_ends():
+    job = JobFactory(task_type="test_echo")
+    run = Run.objects.create(job=job, status=Run.Status.QUEUED, args={"message": "x", "lines": 4})
+    assert run_execute(run_id=run.pk) == Run.Status.SUCCESS
+    run.refresh_from_db()
+    assert run.started_at and run.finished_at and run.host
+    assert run.progress_done == 4
+    assert list(RunLog.objects.filter(run=run, message__startswith="line ").values_list("message", flat=True)) == [
+        f"line {i}: x" for i in range(4)
+    ]

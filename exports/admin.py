@@ -1,0 +1,118 @@
+"""Admin for records (metadata edited as JSON, with field-by-field errors) and export files."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html, format_html_join
+
+from exports import links
+from exports.downloads import PERMISSION, exportfile_download
+from exports.models import ExportFile, Record
+from exports.serializers import datacite_xml
+from exports.services import SERIALIZE_ERRORS, exportfile_delete, record_delete
+
+
+class RecordForm(forms.ModelForm):
+    class Meta:
+        model = Record
+        fields = ["doi", "metadata", "deleted"]
+        widgets = {"metadata": forms.Textarea(attrs={"rows": 30, "cols": 100, "style": "font-family: monospace"})}
+        help_texts = {
+            "metadata": "DataCite 4.5 properties as JSON (the datacite package's dialect: creators, titles, publisher, "
+            "publicationYear, types, subjects, contributors, dates, language, rightsList, descriptions, "
+            "fundingReferences, relatedIdentifiers, ...). Affiliations/funders may give only a ROR or Crossref Funder id."
+        }
+
+
+@admin.register(Record)
+class RecordAdmin(admin.ModelAdmin):
+    form = RecordForm
+    list_display = ["doi", "title", "publication_year", "resource_type_general", "updated", "deleted"]
+    list_filter = ["deleted", "resource_type_general", "publication_year"]
+    search_fields = ["doi", "title"]
+    readonly_fields = ["title", "created", "updated", "vocabulary_links", "datacite_xml_preview"]
+    actions = ["mark_deleted"]
+    date_hierarchy = "updated"
+    show_full_result_count = False
+
+    @admin.action(description="Mark selected records deleted (tombstone)", permissions=["change"])
+    def mark_deleted(self, request, queryset):
+        count = 0
+        for record in queryset.filter(deleted=False):
+            record_delete(record=record)
+            count += 1
+        self.message_user(request, f"{count} records marked deleted.")
+
+    @admin.display(description="DataCite XML (as exported)")
+    def datacite_xml_preview(self, obj):
+        if obj is None or not obj.pk:
+            return "-"
+        native = obj.as_native()
+        native["metadata"] = links.links_for([obj.metadata]).apply(obj.metadata)
+        try:
+            xml = datacite_xml.serialize(native).decode()
+        except SERIALIZE_ERRORS as exc:
+            return f"cannot be serialized: {exc}"
+        return format_html('<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto">{}</pre>', xml)
+
+    @admin.display(description="Vocabulary links")
+    def vocabulary_links(self, obj):
+        if obj is None or not obj.metadata:
+            return "-"
+        found = links.links_for([obj.metadata])
+        affs, f_ror, f_ref, awards = links.identifiers_collect([obj.metadata])
+        rows = [(f"ROR {i}", found.affiliations.get(i) or "not known") for i in sorted(affs)]
+        rows += [(f"Funder ROR {i}", found.funders_ror.get(i) or "not known") for i in sorted(f_ror)]
+        rows += [(f"Funder Crossref {i}", found.funders_fundref.get(i) or "not known") for i in sorted(f_ref)]
+        rows += [(f"Award {i}", found.awards.get(i) or "not known") for i in sorted(awards)]
+        if not rows:
+            return "-"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
+
+
+@admin.register(ExportFile)
+class ExportFileAdmin(admin.ModelAdmin):
+    list_display = ["filename", "serializer", "record_count", "deleted_count", "errored_count", "size", "run_link", "created_at", "download_link"]
+    list_filter = ["serializer"]
+    readonly_fields = [f.name for f in ExportFile._meta.fields] + ["download_link"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        exportfile_delete(export_file=obj)
+
+    def delete_queryset(self, request, queryset):
+        for export_file in queryset:
+            exportfile_delete(export_file=export_file)
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(exportfile_download)
+        return [path("<int:pk>/download/", download, name="exports_exportfile_download"), *super().get_urls()]
+
+    def get_list_display(self, request):
+        shown = list(super().get_list_display(request))
+        if not request.user.has_perm(PERMISSION):
+            shown.remove("download_link")
+        return shown
+
+    @admin.display(description="Run")
+    def run_link(self, obj):
+        if obj.run_id is None:
+            return "-"
+        try:
+            url = reverse("admin:jobs_run_change", args=[obj.run_id])
+        except NoReverseMatch:  # the jobs app has not registered its Run admin
+            return f"#{obj.run_id}"
+        return format_html('<a href="{}">#{}</a>', url, obj.run_id)
+
+    @admin.display(description="Download")
+    def download_link(self, obj):
+        url = reverse("admin:exports_exportfile_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.filename)

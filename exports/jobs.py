@@ -1,0 +1,54 @@
+"""The ``export_records`` job type: records -> a .tar.gz of DataCite XML, DataCite JSON or JSON."""
+
+from celery import shared_task
+from marshmallow import fields, validate
+
+from exports.serializers import NAMES
+from jobs.registry import RegisteredTask
+
+
+@shared_task(name="exports.export_records")
+def export_records(since=None, until=None, serializer="datacite-xml", include_deleted=False):
+    from exports.services import exportfiles_purge, records_export
+
+    export_file = records_export(serializer=serializer, since=since, until=until, include_deleted=include_deleted)
+    purged = exportfiles_purge()
+    return {
+        "message": (
+            f"exported {export_file.record_count} records to {export_file.filename}"
+            f" ({export_file.deleted_count} deleted, {export_file.errored_count} errored, {purged} old files purged)"
+        )
+    }
+
+
+class ExportRecords(RegisteredTask):
+    """Export records changed since the last successful run."""
+
+    title = "Export records"
+    description = (
+        "Export records updated since the start of the last successful run (or the given time) "
+        "to a .tar.gz of DataCite XML, DataCite JSON or JSON, downloadable from the run page."
+    )
+    task = export_records
+    arguments_schema = {
+        "since": fields.AwareDateTime(
+            required=False, load_default=None, allow_none=True,
+            metadata={"help": "Records updated at or after this time. Empty: since the last successful run started."},
+        ),
+        "until": fields.AwareDateTime(
+            required=False, load_default=None, allow_none=True,
+            metadata={"help": "Records updated before this time. Empty: no upper bound."},
+        ),
+        "serializer": fields.String(
+            load_default="datacite-xml", validate=validate.OneOf(NAMES), metadata={"help": "Format of each record."}
+        ),
+        "include_deleted": fields.Boolean(
+            load_default=False, metadata={"help": "List deleted (tombstoned) DOIs in deleted.txt."}
+        ),
+    }
+
+    @classmethod
+    def build_task_arguments(cls, job_obj, since=None, until=None, serializer="datacite-xml", include_deleted=False):
+        if since is None and job_obj is not None and job_obj.last_runs["success"]:
+            since = job_obj.last_runs["success"].started_at
+        return {"since": since, "until": until, "serializer": serializer, "include_deleted": include_deleted}

@@ -1,0 +1,167 @@
+"""Links from records to the vocabularies (ROR affiliations, funders, awards) and to runs.
+
+Records store identifiers only (ROR ids, Crossref Funder ids, award numbers) inside their
+metadata; names are looked up here, once per chunk of records, into a ``Links`` object
+whose ``apply`` completes one record's metadata without touching the database. So the
+serializers stay pure and an export costs a constant number of queries per chunk.
+
+An identifier the vocabularies do not know keeps the name the record carries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import NotSupportedError
+
+_ROR = re.compile(r"^(?:https?://ror\.org/)?(0[a-z0-9]{6}[0-9]{2})$")
+_FUNDREF = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/)?(?:10\.13039/)?(\d{6,})$")
+
+
+def ror_id(value: str | None) -> str | None:
+    """Return the 9-character ROR id of ``https://ror.org/05qrfxd25`` or ``05qrfxd25``."""
+    match = _ROR.match((value or "").strip().lower())
+    return match.group(1) if match else None
+
+
+def fundref_id(value: str | None) -> str | None:
+    """Return the Crossref Funder id of ``https://doi.org/10.13039/501100000780`` (or the bare number)."""
+    match = _FUNDREF.match((value or "").strip())
+    return match.group(1) if match else None
+
+
+@dataclass
+class Links:
+    """Names known in the vocabularies for the identifiers of a set of records."""
+
+    affiliations: dict[str, str] = field(default_factory=dict)  # ror id -> name
+    funders_ror: dict[str, str] = field(default_factory=dict)  # ror id -> name
+    funders_fundref: dict[str, str] = field(default_factory=dict)  # fundref id -> name
+    awards: dict[str, str] = field(default_factory=dict)  # award number -> title
+
+    def affiliation_name(self, aff: dict) -> str | None:
+        return self.affiliations.get(ror_id(aff.get("affiliationIdentifier")) or "")
+
+    def funder_name(self, ref: dict) -> str | None:
+        kind = ref.get("funderIdentifierType")
+        if kind == "ROR":
+            return self.funders_ror.get(ror_id(ref.get("funderIdentifier")) or "")
+        if kind == "Crossref Funder ID":
+            return self.funders_fundref.get(fundref_id(ref.get("funderIdentifier")) or "")
+        return None
+
+    def apply(self, metadata: dict) -> dict:
+        """Return ``metadata`` with missing affiliation/funder names and award titles filled in.
+
+        Names already in the record win: the record is what its depositor said.
+        """
+        if not (self.affiliations or self.funders_ror or self.funders_fundref or self.awards):
+            return metadata
+        out = dict(metadata)
+        for key in ("creators", "contributors"):
+            if metadata.get(key):
+                out[key] = [self._person(p) for p in metadata[key]]
+        if metadata.get("fundingReferences"):
+            out["fundingReferences"] = [self._funding(r) for r in metadata["fundingReferences"]]
+        return out
+
+    def _person(self, person: dict) -> dict:
+        affs = person.get("affiliation")
+        if not affs or all(a.get("name") for a in affs):
+            return person
+        filled = []
+        for aff in affs:
+            name = None if aff.get("name") else self.affiliation_name(aff)
+            filled.append(dict(aff, name=name) if name else aff)
+        return dict(person, affiliation=filled)
+
+    def _funding(self, ref: dict) -> dict:
+        changes = {}
+        if not ref.get("funderName"):
+            name = self.funder_name(ref)
+            if name:
+                changes["funderName"] = name
+        if not ref.get("awardTitle") and ref.get("awardNumber") in self.awards:
+            changes["awardTitle"] = self.awards[ref["awardNumber"]]
+        return dict(ref, **changes) if changes else ref
+
+
+def identifiers_collect(metadatas) -> tuple[set, set, set, set]:
+    """Return the ROR affiliation ids, funder ROR ids, fundref ids and award numbers used."""
+    affs, f_ror, f_ref, awards = set(), set(), set(), set()
+    for meta in metadatas:
+        for key in ("creators", "contributors"):
+            for person in meta.get(key) or ():
+                for aff in person.get("affiliation") or ():
+                    rid = ror_id(aff.get("affiliationIdentifier"))
+                    if rid:
+                        affs.add(rid)
+        for ref in meta.get("fundingReferences") or ():
+            kind = ref.get("funderIdentifierType")
+            if kind == "ROR" and ror_id(ref.get("funderIdentifier")):
+                f_ror.add(ror_id(ref["funderIdentifier"]))
+            elif kind == "Crossref Funder ID" and fundref_id(ref.get("funderIdentifier")):
+                f_ref.add(fundref_id(ref["funderIdentifier"]))
+            if ref.get("awardNumber"):
+                awards.add(ref["awardNumber"])
+    return affs, f_ror, f_ref, awards
+
+
+def links_for(metadatas) -> Links:
+    """Look up, in a few queries, what the vocabularies know about these records' identifiers."""
+    links = Links()
+    affiliation, funder, award = (apps.get_model("vocabularies", name) for name in ("Affiliation", "Funder", "Award"))
+    affs, f_ror, f_ref, award_numbers = identifiers_collect(metadatas)
+    if affs:
+        links.affiliations = dict(affiliation.objects.filter(ror_id__in=affs).values_list("ror_id", "name"))
+    if f_ror:
+        links.funders_ror = dict(funder.objects.filter(ror_id__in=f_ror).values_list("ror_id", "name"))
+    if f_ref:
+        links.funders_fundref = _funders_by_fundref(funder, f_ref)
+    if award_numbers:
+        links.awards = dict(award.objects.filter(number__in=award_numbers).values_list("number", "title"))
+    return links
+
+
+def _funders_by_fundref(funder, wanted: set) -> dict[str, str]:
+    from django.db.models import Q
+
+    query = Q()
+    for fid in wanted:
+        query |= Q(fundref_ids__contains=[fid])
+    try:
+        rows = list(funder.objects.filter(query).values_list("fundref_ids", "name"))
+    except NotSupportedError:  # JSON containment needs PostgreSQL; scan funders that have ids instead
+        rows = funder.objects.exclude(fundref_ids=[]).values_list("fundref_ids", "name").iterator()
+    found = {}
+    for ids, name in rows:
+        for fid in ids or ():
+            if str(fid) in wanted:
+                found[str(fid)] = name
+    return found
+
+
+def export_files_for_run(run, user=None) -> list[dict]:
+    """The export files a run produced, for the run page (download URL only when ``user`` may download)."""
+    from django.urls import reverse
+
+    from exports.models import ExportFile
+
+    may_download = user is not None and user.has_perm("exports.download_exportfile")
+    out = []
+    for ef in ExportFile.objects.filter(run_id=getattr(run, "pk", run)).order_by("created_at"):
+        out.append(
+            {
+                "id": ef.pk,
+                "filename": ef.filename,
+                "size": ef.size,
+                "record_count": ef.record_count,
+                "deleted_count": ef.deleted_count,
+                "errored_count": ef.errored_count,
+                "sha256": ef.sha256,
+                "url": reverse("admin:exports_exportfile_download", args=[ef.pk]) if may_download else None,
+            }
+        )
+    return out

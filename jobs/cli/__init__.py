@@ -1,0 +1,1 @@
+"""Helpers of ``manage.py jobs``: argument parsing, tables and run watching."""

@@ -1,0 +1,291 @@
+"""``manage.py jobs list|run|runs|logs|cancel``: run and watch jobs from a terminal.
+
+Exit codes: 0 success (or queued without waiting), 1 the run ended failed, cancelled
+or skipped, 2 bad input (unknown job or run, invalid arguments, run already ended),
+3 partial success, 4 ``--timeout`` passed while the run was still active.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections, transaction
+from rich.console import Console
+
+from jobs.cli import tables
+from jobs.cli.arguments import cli_arguments_parse
+from jobs.cli.follow import RunWatcher, level_parse, run_summary
+from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancellable
+from jobs.execution import run_execute
+from jobs.models import Job, Run
+from jobs.registry import registry
+from jobs.services import job_create, run_cancel, run_create, run_transition
+
+Status = Run.Status
+EXIT_BY_STATUS = {Status.SUCCESS: 0, Status.PARTIAL_SUCCESS: 3}
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_TIMEOUT = 1, 2, 4
+FOREGROUND_CANCEL_GRACE = 10.0
+
+
+def bad_input(message: str) -> CommandError:
+    return CommandError(message, returncode=EXIT_BAD_INPUT)
+
+
+def arguments_message(exc: ArgumentsInvalid, job_label: str) -> str:
+    lines = [f"invalid arguments for {job_label}:"]
+    for key, messages in (exc.messages.items() if isinstance(exc.messages, dict) else [("_schema", exc.messages)]):
+        text = " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+        lines.append(f"  {key}: {text}")
+    return "\n".join(lines)
+
+
+class _Stream:
+    """File-like view of a command's OutputWrapper for rich (no forced line endings)."""
+
+    def __init__(self, wrapper):
+        self.wrapper = wrapper
+
+    def write(self, text):
+        self.wrapper.write(text, ending="")
+        return len(text)
+
+    def flush(self):
+        self.wrapper.flush()
+
+    def isatty(self):
+        return self.wrapper.isatty()
+
+
+class Command(BaseCommand):
+    help = "List job types and jobs, run a job (queued, --wait or --foreground), list runs, read logs, cancel."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel}")
+        sub.add_parser("list", help="Job types (and problems) and jobs with their last run.")
+
+        run = sub.add_parser("run", help="Run a job by id, or a job type by id (its only job, or a new one).")
+        run.add_argument("job", help="Job id, or job type id.")
+        run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="An argument (repeatable).")
+        run.add_argument("--json", dest="json_text", metavar="OBJECT", help="Arguments as a JSON object.")
+        how = run.add_mutually_exclusive_group()
+        how.add_argument("--wait", action="store_true", help="Queue it for a worker and wait for the end.")
+        how.add_argument("--foreground", action="store_true", help="Execute it in this process.")
+        run.add_argument("--timeout", type=float, help="Stop waiting after this many seconds (exit 4).")
+
+        runs = sub.add_parser("runs", help="The newest runs.")
+        runs.add_argument("--job", help="Job id or job type id.")
+        runs.add_argument("--status", choices=Status.values)
+        runs.add_argument("--limit", type=int, default=20)
+
+        logs = sub.add_parser("logs", help="A run's log lines.")
+        logs.add_argument("run", type=int)
+        logs.add_argument("--follow", action="store_true", help="Keep printing until the run ends.")
+        logs.add_argument("--level", type=level_parse, default=0, help="Lowest level shown (INFO, WARNING, 30 ...).")
+
+        cancel = sub.add_parser("cancel", help="Cancel a queued run, or ask a running one to stop.")
+        cancel.add_argument("run", type=int)
+
+    def handle(self, *args, subcommand, **options):
+        self.verbosity = options["verbosity"]
+        self.console = Console(
+            file=_Stream(self.stdout),
+            width=None if self.stdout.isatty() else 160,
+            highlight=False,
+            soft_wrap=False,
+        )
+        getattr(self, f"handle_{subcommand}")(**options)
+
+    # --- list / runs --------------------------------------------------------------------
+
+    def handle_list(self, **options):
+        self.console.print(tables.table("Job types", tables.JOB_TYPE_COLUMNS, tables.job_type_rows()))
+        problems = registry.problems
+        if problems:
+            self.console.print(tables.table("Unavailable job types", tables.PROBLEM_COLUMNS, problems))
+        self.console.print(tables.table("Jobs", tables.JOB_COLUMNS, tables.job_rows()))
+
+    def handle_runs(self, *, job=None, status=None, limit=20, **options):
+        filters = {}
+        if job is not None:
+            if job.isdigit():
+                filters["job"] = self._job(job)
+            elif job in registry or Job.objects.filter(task_type=job).exists():
+                filters["task_type"] = job
+            else:
+                raise bad_input(f"unknown job {job!r}: not a job id nor a job type id")
+        self.console.print(tables.table("Runs", tables.RUN_COLUMNS, tables.run_rows(status=status, limit=limit, **filters)))
+
+    # --- logs / cancel ------------------------------------------------------------------
+
+    def _run(self, run_id: int) -> Run:
+        run = Run.objects.select_related("job").filter(pk=run_id).first()
+        if run is None:
+            raise bad_input(f"no run with id {run_id}")
+        return run
+
+    def handle_logs(self, *, run, follow=False, level=0, **options):
+        run = self._run(run)
+        watcher = RunWatcher(self.console, run.pk, level=level)
+        if follow:
+            run = watcher.follow()
+            self.stderr.write(run_summary(run))
+        else:
+            watcher.print_new_lines()
+
+    def handle_cancel(self, *, run, **options):
+        run = self._run(run)
+        try:
+            run = run_cancel(run=run)
+        except RunNotCancellable as exc:
+            raise bad_input(f"cannot cancel: {exc}") from exc
+        if run.status == Status.CANCELLED:
+            self.stdout.write(f"run {run.pk} cancelled")
+        else:
+            self.stdout.write(f"run {run.pk} asked to stop (status {run.status})")
+
+    # --- run ----------------------------------------------------------------------------
+
+    def _job(self, ref: str) -> Job:
+        job = Job.objects.filter(pk=int(ref)).first()
+        if job is None:
+            raise bad_input(f"no job with id {ref}")
+        return job
+
+    def _job_or_type(self, ref: str) -> tuple[Job | None, str]:
+        """A job by id; or the only job of a type; or (None, type id) for a new job of it."""
+        if ref.isdigit():
+            return self._job(ref), ""
+        if ref not in registry:
+            raise bad_input(f"unknown job {ref!r}: not a job id nor an installed job type (see `manage.py jobs list`)")
+        ids = list(Job.objects.filter(task_type=ref).order_by("pk").values_list("pk", flat=True)[:10])
+        if len(ids) > 1:
+            raise bad_input(f"job type {ref!r} has several jobs ({', '.join(map(str, ids))}): give a job id")
+        return (Job.objects.get(pk=ids[0]), "") if ids else (None, ref)
+
+    def handle_run(self, *, job, arg, json_text=None, wait=False, foreground=False, timeout=None, **options):
+        job_obj, new_type = self._job_or_type(job)
+        task_type = new_type or job_obj.task_type
+        label = f"job type {new_type!r}" if new_type else f"job {job_obj.pk} ({job_obj.title})"
+        registered = registry.get(task_type)
+        if registered is None:
+            raise bad_input(f"{label} cannot run: its type {task_type!r} is not installed")
+        try:
+            data = cli_arguments_parse(schema=registered.schema(), pairs=arg, json_text=json_text)
+            with transaction.atomic():
+                if job_obj is None:
+                    job_obj = job_create(title=registered.title or new_type, task_type=new_type,
+                                         description=registered.description or "")
+                run = run_create(job=job_obj, args=data, trigger=Run.Trigger.CLI, enqueue=not foreground)
+        except ArgumentsInvalid as exc:
+            raise bad_input(arguments_message(exc, label)) from exc
+        except JobTypeUnavailable as exc:
+            raise bad_input(str(exc)) from exc
+        if new_type:
+            self.stdout.write(f"created job {job_obj.pk} ({job_obj.title}) for job type {new_type!r}")
+        if foreground:
+            self.stdout.write(f"run {run.pk} of job {job_obj.pk} ({job_obj.title}) running in this process")
+            self._foreground(run, timeout)
+        else:
+            self.stdout.write(f"run {run.pk} of job {job_obj.pk} ({job_obj.title}) queued on {run.queue!r}")
+            if wait:
+                self._wait(run, timeout)
+
+    def _finish(self, run: Run):
+        summary = run_summary(run)
+        if run.status not in Run.FINAL_STATUSES:
+            summary = f"{summary} (execution stopped before the run ended)"
+        code = EXIT_BY_STATUS.get(run.status, EXIT_FAILED)
+        if code == 0:
+            self.stdout.write(summary)
+            return
+        if run.status == Status.FAILED and run.traceback and self.verbosity > 1:
+            self.stderr.write(run.traceback)
+        raise CommandError(summary, returncode=code)
+
+    def _wait(self, run: Run, timeout):
+        watcher = RunWatcher(self.console, run.pk)
+        try:
+            run = watcher.follow(timeout=timeout)
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"stopped waiting; run {run.pk} goes on (`manage.py jobs cancel {run.pk}` stops it)", returncode=130
+            ) from None
+        if run.status not in Run.FINAL_STATUSES:
+            raise CommandError(f"run {run.pk} still {run.status} after {timeout:g} s", returncode=EXIT_TIMEOUT)
+        self._finish(run)
+
+    def _foreground(self, run: Run, timeout):
+        executing = _execute(run.pk)
+        watcher = RunWatcher(self.console, run.pk)
+        try:
+            run = watcher.follow(timeout=timeout, executing=executing)
+            if run.status in Run.ACTIVE_STATUSES and executing():  # timed out
+                self._stop_foreground(run, watcher, executing, f"timed out after {timeout:g} s")
+                raise CommandError(f"run {run.pk} timed out after {timeout:g} s", returncode=EXIT_TIMEOUT)
+        except KeyboardInterrupt:
+            self.stderr.write(f"interrupted: cancelling run {run.pk} (Ctrl-C again to stop at once)")
+            try:
+                self._stop_foreground(run, watcher, executing, "interrupted")
+            except KeyboardInterrupt:
+                run_transition(run_id=run.pk, from_statuses=Run.ACTIVE_STATUSES, to_status=Status.CANCELLED,
+                               message="foreground command interrupted")
+            raise CommandError(f"run {run.pk} interrupted", returncode=130) from None
+        self._finish(run)
+
+    def _stop_foreground(self, run: Run, watcher: RunWatcher, executing, reason: str):
+        """Ask the task to stop; if it does not within the grace time, end the run ``failed``."""
+        try:
+            run_cancel(run=run)
+        except RunNotCancellable:
+            return
+        watcher.follow(timeout=FOREGROUND_CANCEL_GRACE, executing=executing)
+        run_transition(run_id=run.pk, from_statuses=Run.ACTIVE_STATUSES, to_status=Status.FAILED,
+                       message=f"{reason}; the task did not stop")
+
+
+class _OtherThreads(logging.Filter):
+    def __init__(self, thread_name: str):
+        super().__init__()
+        self.thread_name = thread_name
+
+    def filter(self, record):
+        return record.threadName != self.thread_name
+
+
+@contextmanager
+def _console_logging_muted(thread_name: str):
+    """Keep the run's records off the console handlers: the watcher prints them once."""
+    handlers = list(logging.getLogger().handlers)
+    muted = _OtherThreads(thread_name)
+    for handler in handlers:
+        handler.addFilter(muted)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(muted)
+
+
+def _execute(run_id: int):
+    """Execute the run on a thread (the caller keeps the terminal); return an is-running test.
+
+    Inside a transaction (a test) another connection cannot see the run: execute inline.
+    """
+    if connections["default"].in_atomic_block:
+        run_execute(run_id=run_id)
+        return lambda: False
+    name = f"jobs-run-{run_id}"
+
+    def target():
+        try:
+            with _console_logging_muted(name):
+                run_execute(run_id=run_id)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread.is_alive

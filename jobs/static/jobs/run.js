@@ -1,0 +1,101 @@
+// Run page: poll the run's JSON endpoint about once a second while it is queued, running or
+// cancelling, and update status, progress, counters, message and log lines in place.
+'use strict';
+window.addEventListener('DOMContentLoaded', () => {
+  const live = document.getElementById('jobs-run-live');
+  if (!live || live.dataset.active !== '1') return;
+  const logs = document.getElementById('jobs-run-logs');
+  const follow = logs && logs.dataset.follow === '1';
+  let after = logs ? logs.dataset.after : '-1';
+  let finalPolls = 0;
+  const $ = (id) => document.getElementById(id);
+
+  function text(el, value) { if (el) el.textContent = value; }
+  function show(el, visible) { if (el) el.hidden = !visible; }
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return '-';
+    if (seconds < 1) return Math.round(seconds * 1000) + ' ms';
+    if (seconds < 60) return seconds.toFixed(1) + ' s';
+    const m = Math.floor(seconds / 60), s = Math.floor(seconds % 60);
+    if (m < 60) return m + ' min ' + String(s).padStart(2, '0') + ' s';
+    return Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' min';
+  }
+
+  function render(data) {
+    const badge = document.createElement('span');
+    badge.className = 'jobs-badge jobs-status-' + data.status;
+    badge.dataset.status = data.status;
+    badge.textContent = data.status_display;
+    $('jobs-run-status').replaceChildren(badge);
+    text($('jobs-run-duration'), duration(data.duration_seconds));
+    const progress = $('jobs-run-progress');
+    if (data.progress_done !== null || data.progress_total !== null) {
+      show(progress, true);
+      progress.querySelector('.jobs-progress-bar').style.width = (data.progress_percent || 0) + '%';
+      let label = String(data.progress_done || 0);
+      if (data.progress_total) label += ' / ' + data.progress_total + ' (' + (data.progress_percent || 0).toFixed(1) + '%)';
+      text(progress.querySelector('.jobs-progress-text'), label);
+    }
+    const counters = $('jobs-run-counters');
+    const names = Object.keys(data.counters || {}).sort();
+    show(counters, names.length > 0);
+    counters.querySelector('tbody').replaceChildren(...names.map((name) => {
+      const tr = document.createElement('tr');
+      const th = document.createElement('th'); th.textContent = name;
+      const td = document.createElement('td'); td.textContent = data.counters[name];
+      tr.append(th, td);
+      return tr;
+    }));
+    text($('jobs-run-message'), data.message || '');
+    show($('jobs-run-message'), Boolean(data.message));
+    text($('jobs-run-traceback'), data.traceback || '');
+    show($('jobs-run-traceback-module'), Boolean(data.traceback));
+    for (const el of document.querySelectorAll('.jobs-when-active')) show(el, data.active);
+    show($('jobs-run-polling'), data.active);
+    if (!data.active) show($('jobs-run-reload'), true);
+    appendLogs(data.logs || []);
+  }
+
+  function appendLogs(lines) {
+    if (!logs || !lines.length) return;
+    const body = logs.querySelector('tbody');
+    for (const line of lines) {
+      const tr = document.createElement('tr');
+      tr.className = 'jobs-level-' + line.levelno;
+      const time = line.time.slice(11, 23);
+      for (const [value, cls] of [[line.seq], [time, 'jobs-nowrap'], [line.level], [line.logger], [line.message, 'jobs-log-message']]) {
+        const td = document.createElement('td');
+        td.textContent = value;
+        if (cls) td.className = cls;
+        tr.append(td);
+      }
+      body.append(tr);
+      after = String(line.seq);
+    }
+    show($('jobs-run-logs-empty'), false);
+  }
+
+  async function poll() {
+    const params = new URLSearchParams();
+    if (follow) {
+      params.set('after', after);
+      if (logs.dataset.level) params.set('level', logs.dataset.level);
+      if (logs.dataset.q) params.set('q', logs.dataset.q);
+    }
+    let data = null;
+    try {
+      const response = await fetch(live.dataset.statusUrl + '?' + params, {
+        headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store',
+      });
+      if (response.ok) data = await response.json();
+    } catch (err) {
+      data = null;  // a network hiccup: try again on the next tick
+    }
+    if (data) render(data);
+    // After the run ends, poll once more for log lines written while it finished.
+    if (data && !data.active && !data.more_logs && finalPolls++ > 0) return;
+    window.setTimeout(poll, data && data.more_logs ? 100 : 1000);
+  }
+  window.setTimeout(poll, 1000);
+});

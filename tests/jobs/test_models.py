@@ -1,0 +1,89 @@
+"""Job.last_runs / last_run (right answer, constant queries) and Run's derived values."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from jobs.models import Job, Run, attach_last_runs
+from tests.factories import JobFactory, RunFactory
+
+Status = Run.Status
+
+
+def _runs(job, base):
+    """Runs of ``job`` at minutes after ``base``; returns {name: run}."""
+    made = {}
+    for name, status, minute in [
+        ("old_success", Status.SUCCESS, 1),
+        ("failed", Status.FAILED, 2),
+        ("new_success", Status.SUCCESS, 3),
+        ("tie_a", Status.SKIPPED, 4),
+        ("tie_b", Status.SKIPPED, 4),  # same created_at: the higher pk is newer
+        ("queued", Status.QUEUED, 5),
+    ]:
+        made[name] = RunFactory(job=job, status=status, created_at=base + dt.timedelta(minutes=minute))
+    return made
+
+
+@pytest.mark.django_db
+def test_last_runs_maps_every_status_to_its_newest_run(django_assert_num_queries):
+    job = JobFactory()
+    other = JobFactory()
+    base = timezone.now() - dt.timedelta(hours=1)
+    runs = _runs(job, base)
+    RunFactory(job=other, status=Status.SUCCESS, created_at=base + dt.timedelta(minutes=30))
+
+    fresh = Job.objects.get(pk=job.pk)
+    with django_assert_num_queries(2):
+        last_runs = fresh.last_runs
+    assert set(last_runs) == set(Status.values)
+    assert last_runs[Status.SUCCESS] == runs["new_success"]
+    assert last_runs[Status.FAILED] == runs["failed"]
+    assert last_runs[Status.SKIPPED] == runs["tie_b"]
+    assert last_runs[Status.QUEUED] == runs["queued"]
+    assert last_runs[Status.RUNNING] is None and last_runs[Status.CANCELLED] is None
+    with django_assert_num_queries(1):
+        assert fresh.last_run == runs["queued"]
+    with django_assert_num_queries(0):
+        fresh.last_runs  # noqa: B018 - cached
+
+
+@pytest.mark.django_db
+def test_a_job_without_runs_has_none_everywhere():
+    job = JobFactory()
+    assert job.last_run is None
+    assert all(run is None for run in job.last_runs.values())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("job_count", [1, 6])
+def test_a_page_of_jobs_gets_its_last_runs_in_two_queries(django_assert_num_queries, job_count):
+    base = timezone.now() - dt.timedelta(hours=1)
+    expected = {}
+    for _ in range(job_count):
+        job = JobFactory()
+        expected[job.pk] = _runs(job, base)
+    with django_assert_num_queries(2):
+        jobs = attach_last_runs(Job.objects.with_run_stats().with_last_runs())
+        for job in jobs:
+            assert job.last_run == expected[job.pk]["queued"]
+            assert job.last_runs[Status.SUCCESS] == expected[job.pk]["new_success"]
+            assert job.run_count == 6
+
+
+@pytest.mark.django_db
+def test_run_duration_progress_and_querysets():
+    now = timezone.now()
+    run = RunFactory(
+        status=Status.SUCCESS, started_at=now - dt.timedelta(seconds=90), finished_at=now,
+        progress_done=3, progress_total=4,
+    )
+    assert run.duration == dt.timedelta(seconds=90)
+    assert run.progress_percent == 75.0
+    assert RunFactory(status=Status.QUEUED).duration is None
+    assert RunFactory(progress_done=5, progress_total=0).progress_percent is None
+    assert RunFactory(progress_done=9, progress_total=4).progress_percent == 100.0
+    active = RunFactory(status=Status.CANCELLING)
+    assert set(Run.objects.active()) == {active} | set(Run.objects.filter(status=Status.QUEUED))
+    assert run in Run.objects.finished() and active not in Run.objects.finished()

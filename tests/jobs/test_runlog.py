@@ -1,0 +1,89 @@
+"""Run-log capture: every line stored once, in order, escaped, across batches and threads."""
+
+import datetime as dt
+import logging
+import threading
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from jobs.models import Run, RunLog
+from jobs.runlog import capture_run_logs
+from tests.factories import RunFactory
+
+log = logging.getLogger("tests.runlog")
+
+
+def _messages(run):
+    return list(RunLog.objects.filter(run=run).order_by("seq").values_list("message", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(JOBS_RUN_LOG_BATCH_SIZE=7)
+def test_lines_across_batches_and_writer_thread_keep_order():
+    run = RunFactory(status=Run.Status.RUNNING)
+    started = timezone.now()
+    with capture_run_logs(run.pk) as handler:
+        for i in range(100):
+            log.info("line %d", i)
+    assert handler.writer.written == 100
+    times = list(RunLog.objects.filter(run=run).order_by("seq").values_list("created_at", flat=True))
+    assert started - dt.timedelta(milliseconds=1) <= times[0] and times == sorted(times)
+    assert times[-1] <= timezone.now()
+    assert _messages(run) == [f"line {i}" for i in range(100)]
+    assert list(RunLog.objects.filter(run=run).order_by("seq").values_list("seq", flat=True)) == list(range(1, 101))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_short_run_is_stored_without_a_thread_and_on_demand():
+    run = RunFactory(status=Run.Status.RUNNING)
+    before = threading.active_count()
+    logs = capture_run_logs(run.pk, store_on_exit=False)
+    with logs:
+        log.warning("only line")
+        assert threading.active_count() == before
+    assert _messages(run) == []
+    logs.store()
+    logs.store()  # a second call stores nothing more
+    assert _messages(run) == ["only line"]
+    row = RunLog.objects.get(run=run)
+    assert row.level == logging.WARNING and row.logger == "tests.runlog"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_special_characters_survive_copy():
+    run = RunFactory(status=Run.Status.RUNNING)
+    tricky = ["tab\there", "new\nline", "back\\slash \\N", "cr\rlf", "nul\x00byte", "ünïcødé ✓", ""]
+    with capture_run_logs(run.pk):
+        for message in tricky:
+            log.info("%s", message)
+        logging.getLogger("x" * 250).info("long logger name")
+    stored = _messages(run)
+    assert stored[:-1] == [m.replace("\x00", "") for m in tricky]
+    assert RunLog.objects.get(run=run, message="long logger name").logger == "x" * 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_other_threads_and_unencodable_lines_do_not_break_capture():
+    run = RunFactory(status=Run.Status.RUNNING)
+    with capture_run_logs(run.pk):
+        log.info("mine")
+        other = threading.Thread(target=log.info, args=("not mine",))
+        other.start()
+        other.join()
+    assert _messages(run) == ["mine"]
+    run2 = RunFactory(status=Run.Status.RUNNING)
+    with capture_run_logs(run2.pk) as handler:
+        log.info("lone surrogate \ud800")
+    assert handler.writer.error is None
+    assert _messages(run2) == ["lone surrogate ?"]
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_lines_are_written_on_the_callers_connection():
+    run = RunFactory(status=Run.Status.RUNNING)
+    with override_settings(JOBS_RUN_LOG_BATCH_SIZE=3), capture_run_logs(run.pk):
+        for i in range(10):
+            log.info("line %d", i)
+    assert _messages(run) == [f"line {i}" for i in range(10)]

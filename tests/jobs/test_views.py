@@ -1,0 +1,104 @@
+"""The run page's log paging, the JSON endpoint it polls and the log download."""
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from jobs.models import Run, RunLog
+from jobs.views import LOG_PAGE_SIZE, LogFilter, log_page
+from tests.factories import RunFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def su(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def add_lines(run, n, *, start=0):
+    now = timezone.now()
+    RunLog.objects.bulk_create(
+        RunLog(run=run, seq=i, created_at=now, level=40 if i % 100 == 7 else 20, logger="tests", message=f"line {i} of {n}")
+        for i in range(start, start + n)
+    )
+
+
+def seqs(page):
+    return [line.seq for line in page.lines]
+
+
+def test_log_pages_are_keyset_by_seq():
+    run = RunFactory()
+    add_lines(run, 450)
+    first = log_page(run.pk, LogFilter())
+    assert seqs(first) == list(range(200)) and first.has_newer and not first.has_older
+    second = log_page(run.pk, LogFilter(), after=first.last_seq)
+    assert seqs(second) == list(range(200, 400)) and second.has_older
+    third = log_page(run.pk, LogFilter(), after=second.last_seq)
+    assert seqs(third) == list(range(400, 450)) and third.follows_tail
+    back = log_page(run.pk, LogFilter(), before=third.first_seq)
+    assert seqs(back) == list(range(200, 400)) and back.has_older and back.has_newer
+    last = log_page(run.pk, LogFilter(), last=True)
+    assert seqs(last) == list(range(250, 450)) and last.follows_tail
+
+
+def test_log_level_filter_and_search():
+    run = RunFactory()
+    add_lines(run, 450)
+    assert seqs(log_page(run.pk, LogFilter(level=40))) == [7, 107, 207, 307, 407]
+    assert seqs(log_page(run.pk, LogFilter(q="LINE 12 ")))== [12]
+    assert LogFilter.from_params({"log_level": "30", "log_q": " x "}, prefix="log_") == LogFilter(level=30, q="x")
+    assert LogFilter.from_params({"log_level": "junk"}, prefix="log_") == LogFilter()
+
+
+def test_run_page_log_paging_and_filter(su):
+    run = RunFactory()
+    add_lines(run, 450)
+    url = reverse("admin:jobs_run_change", args=[run.pk])
+    html = su.get(url).content.decode()
+    assert "line 199 of" in html and "line 200 of" not in html
+    assert "log_after=199" in html and 'data-follow="0"' in html
+    html = su.get(url + "?log_after=399").content.decode()
+    assert "line 400 of" in html and "line 399 of" not in html and 'data-follow="1"' in html
+    html = su.get(url + "?log_level=40&log_q=line").content.decode()
+    assert html.count("jobs-level-40") == 5 and "jobs-level-20" not in html
+    assert su.get(url + "?log_after=abc&log_before=xyz").status_code == 200
+
+
+def test_status_endpoint_returns_state_and_new_lines(su):
+    run = RunFactory(status=Run.Status.RUNNING, progress_done=3, progress_total=4, counters={"created": 2}, message="busy")
+    add_lines(run, 10)
+    url = reverse("admin:jobs_run_status", args=[run.pk])
+    data = json.loads(su.get(url).content)
+    assert data["status"] == "running" and data["active"] is True
+    assert (data["progress_percent"], data["counters"], data["message"]) == (75.0, {"created": 2}, "busy")
+    assert "logs" not in data
+    data = json.loads(su.get(url, {"after": 6}).content)
+    assert [line["seq"] for line in data["logs"]] == [7, 8, 9]
+    assert data["logs"][0]["level"] == "ERROR" and data["more_logs"] is False
+    data = json.loads(su.get(url, {"after": -1, "level": 40}).content)
+    assert [line["seq"] for line in data["logs"]] == [7]
+    assert su.get(reverse("admin:jobs_run_status", args=[999999])).status_code == 404
+
+
+def test_download_streams_every_line(su):
+    run = RunFactory()
+    add_lines(run, 12_345)
+    response = su.get(reverse("admin:jobs_run_logs", args=[run.pk]))
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Disposition"] == f'attachment; filename="run-{run.pk}.log"'
+    text = b"".join(response.streaming_content).decode()
+    lines = text.splitlines()
+    assert len(lines) == 12_345
+    assert lines[0].endswith("tests: line 0 of 12345") and "ERROR" in lines[7]
+    assert lines[-1].endswith("line 12344 of 12345")
+
+
+def test_page_size_is_200():
+    assert LOG_PAGE_SIZE == 200

@@ -1,0 +1,69 @@
+"""The import pipeline: cancellation, duplicates within a batch, limit, since on dates."""
+
+import datetime as dt
+
+import pytest
+
+from jobs import context
+from jobs.exceptions import RunCancelled
+from tests.vocabularies.conftest import ror_sample
+from vocabularies.importing import _older_than, vocabulary_import
+from vocabularies.models import Affiliation
+from vocabularies.readers.ror import affiliation_row
+from vocabularies.targets import AFFILIATIONS
+
+
+@pytest.fixture
+def handle():
+    def make(**kw):
+        run = context.RunHandle(None, **kw)
+        token = context.activate(run)
+        made.append(token)
+        return run
+
+    made = []
+    yield make
+    for token in reversed(made):
+        context.deactivate(token)
+
+
+@pytest.mark.django_db
+def test_cancellation_is_checked_while_reading(handle):
+    handle(cancel_check=lambda: True)
+    records = ror_sample() * 100  # 1,700 records: the check runs every 1,000
+    with pytest.raises(RunCancelled):
+        vocabulary_import(target=AFFILIATIONS, records=iter(records), mapper=affiliation_row, batch_size=10_000)
+    assert Affiliation.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_duplicate_ids_in_one_batch_keep_the_last(handle):
+    run = handle()
+    first, second = ror_sample()[0], dict(ror_sample()[0])
+    second["status"] = "inactive"
+    vocabulary_import(target=AFFILIATIONS, records=[first, second], mapper=affiliation_row)
+    assert Affiliation.objects.get().status == "inactive"
+    assert run.counters["created"] == 1
+
+
+@pytest.mark.django_db
+def test_limit_stops_and_closes_the_reader(handle):
+    handle()
+    closed = []
+
+    def reader():
+        try:
+            yield from ror_sample()
+        finally:
+            closed.append(True)
+
+    vocabulary_import(target=AFFILIATIONS, records=reader(), mapper=affiliation_row, limit=2)
+    assert Affiliation.objects.count() == 2 and closed == [True]
+
+
+def test_since_compares_dates_by_day_and_datetimes_exactly():
+    since = dt.datetime(2026, 6, 23, 15, 0, tzinfo=dt.UTC)
+    assert _older_than(dt.date(2026, 6, 22), since)
+    assert not _older_than(dt.date(2026, 6, 23), since)  # same day: cannot tell, import it
+    assert _older_than(dt.datetime(2026, 6, 23, 14, 59, tzinfo=dt.UTC), since)
+    assert not _older_than(None, since)

@@ -1,0 +1,213 @@
+"""Vocabulary job types end-to-end: run_create + run_execute in-process, and one through the worker."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.db import transaction
+
+from jobs.execution import run_execute
+from jobs.models import Run
+from jobs.registry import registry
+from jobs.services import run_create
+from tests.conftest import wait_for
+from tests.factories import JobFactory
+from tests.vocabularies import openaire_fixtures as ofx
+from tests.vocabularies import orcid_fixtures as ofx_orcid
+from tests.vocabularies.conftest import openaire_tar, orcid_targz, ror_sample, ror_zip
+from tests.vocabularies.test_zenodo import zenodo_routes
+from vocabularies.models import Affiliation, Award, Funder, Name
+
+RECORDS = ror_sample()
+FUNDER_IDS = {
+    r["id"][-9:] for r in RECORDS
+    if "funder" in r["types"] or any(e["type"] == "fundref" for e in r.get("external_ids", []))
+}
+
+
+def _run(job, **args):
+    run = run_create(job=job, args=args)
+    run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+@pytest.fixture
+def ror_dump(import_dir):
+    ror_zip(import_dir / "v2.9-2026-06-23-ror-data.zip", RECORDS)
+    return "v2.9-2026-06-23-ror-data.zip"
+
+
+def test_job_types_are_registered():
+    assert {"ror_affiliations", "ror_funders", "orcid_names", "openaire_awards"} <= set(registry.types)
+
+
+@pytest.mark.django_db
+def test_ror_affiliations_import_then_since_then_unchanged(ror_dump):
+    job = JobFactory(task_type="ror_affiliations")
+    first = _run(job, source=ror_dump)
+    assert first.status == Run.Status.SUCCESS, first.message
+    assert first.counters["created"] == len(RECORDS) == Affiliation.objects.count()
+    assert first.progress_done == first.progress_total > 0
+    assert Affiliation.objects.get(ror_id="05qrfxd25").name
+    # since defaults to the start of the last successful run: every record is older.
+    second = _run(job, source=ror_dump)
+    assert second.args["since"] == first.started_at.isoformat()
+    assert second.counters == {"skipped": len(RECORDS)}
+    third = _run(job, source=ror_dump, since="2000-01-01T00:00:00+00:00")
+    assert third.counters == {"unchanged": len(RECORDS)}
+    assert third.status == Run.Status.SUCCESS
+
+
+@pytest.mark.django_db
+def test_ror_funders_rule(ror_dump):
+    run = _run(JobFactory(task_type="ror_funders"), source=ror_dump)
+    assert run.status == Run.Status.SUCCESS, run.message
+    assert set(Funder.objects.values_list("ror_id", flat=True)) == FUNDER_IDS
+    assert {"005nqcn81", "01ahyrz84", "04mgnp447"} <= FUNDER_IDS
+    assert Funder.objects.get(ror_id="005nqcn81").fundref_ids == ["100019777"]
+
+
+@pytest.mark.django_db
+def test_dry_run_writes_nothing_and_limit_reads_first_n(ror_dump):
+    job = JobFactory(task_type="ror_affiliations")
+    dry = _run(job, source=ror_dump, dry_run=True)
+    assert dry.status == Run.Status.SUCCESS and dry.counters == {"created": len(RECORDS)}
+    assert "dry run" in dry.message and Affiliation.objects.count() == 0
+    limited = _run(job, source=ror_dump, limit=3)
+    assert limited.counters == {"created": 3} and Affiliation.objects.count() == 3
+    # neither a dry run nor a limited run moves the default since
+    assert _run(job, source=ror_dump).counters == {"created": len(RECORDS) - 3, "unchanged": 3}
+
+
+@pytest.mark.django_db
+def test_record_missing_id_ends_partial_success(import_dir):
+    records = json.loads(json.dumps(RECORDS))
+    del records[2]["id"]
+    ror_zip(import_dir / "dump.zip", records)
+    run = _run(JobFactory(task_type="ror_affiliations"), source="dump.zip")
+    assert run.status == Run.Status.PARTIAL_SUCCESS
+    assert run.counters["errored"] == 1 and run.counters["created"] == len(RECORDS) - 1
+    assert run.errors[0]["reason"].startswith("missing or malformed ROR id")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("damage", ["truncated", "invalid-json", "v1-only", "wrong-type"])
+def test_bad_dump_fails_and_keeps_stored_records(import_dir, ror_dump, settings, damage):
+    job = JobFactory(task_type="ror_affiliations")
+    assert _run(job, source=ror_dump).status == Run.Status.SUCCESS
+    before = {a.ror_id: a.content_hash for a in Affiliation.objects.all()}
+    changed = json.loads(json.dumps(RECORDS))
+    for record in changed:
+        record["names"][0]["value"] += " (renamed)"
+    text = json.dumps(changed, indent=4)
+    path = import_dir / "bad.zip"
+    if damage == "truncated":
+        data = ror_zip(path, changed).read_bytes()
+        path.write_bytes(data[: len(data) - 200])
+        expected = "not a readable zip"
+    elif damage == "invalid-json":
+        settings.VOCABULARIES_BATCH_SIZE = 4
+        cut = text.index('"id": "https://ror.org/0071a9161"')
+        ror_zip(path, (text[:cut] + "}}}" + text[cut:]).encode())
+        expected = "invalid or truncated JSON after record 6"
+    elif damage == "v1-only":
+        ror_zip(path, [{"id": r["id"], "name": "x"} for r in RECORDS], era="v1only")
+        expected = "only schema v1 records"
+    else:
+        path.write_bytes(b"\x1f\x8b\x08 this is gzip, not a zip")
+        expected = "not a ROR dump"
+    run = _run(job, source="bad.zip", since="2000-01-01T00:00:00+00:00")
+    assert run.status == Run.Status.FAILED
+    assert expected in run.message
+    after = {a.ror_id: a.content_hash for a in Affiliation.objects.all()}
+    assert set(after) == set(before)
+    if damage == "invalid-json":
+        # Chosen behaviour: batches committed before the parse error stay (each record old or new).
+        renamed = {r for r in after if after[r] != before[r]}
+        assert renamed == {r["id"][-9:] for r in RECORDS[:4]}
+    else:
+        assert after == before
+
+
+@pytest.mark.django_db
+def test_http_source_404_fails(http_server, import_dir):
+    run = _run(JobFactory(task_type="ror_affiliations"), source=f"{http_server.url}/nothing.zip")
+    assert run.status == Run.Status.FAILED and "HTTP 404" in run.message
+
+
+@pytest.mark.django_db
+def test_default_source_is_the_latest_zenodo_release(http_server, import_dir, settings, tmp_path):
+    settings.VOCABULARIES_ZENODO_API = f"{http_server.url}/api"
+    file_url = zenodo_routes(http_server)
+    body = ror_zip(tmp_path / "z.zip", RECORDS).read_bytes()
+    http_server.routes[file_url.removeprefix(http_server.url)] = (200, {"Content-Type": "application/zip"}, body)
+    run = _run(JobFactory(task_type="ror_affiliations"))
+    assert run.status == Run.Status.SUCCESS, run.message
+    assert run.counters["created"] == len(RECORDS)
+
+
+@pytest.mark.django_db
+def test_source_outside_import_folder_is_refused(import_dir):
+    run = _run(JobFactory(task_type="ror_affiliations"), source="/etc/passwd")
+    assert run.status == Run.Status.FAILED and "outside the import folder" in run.message
+
+
+@pytest.mark.django_db
+def test_openaire_awards_link_funders(import_dir, ror_dump):
+    Funder.objects.create(ror_id="00k4n6c32", name="European Commission", status="active", content_hash="-")
+    openaire_tar(import_dir / "project.tar", [[ofx.V7_H2020, ofx.V8_NSF], [ofx.V9_FWF, ofx.NO_TITLE, b"{oops"]])
+    job = JobFactory(task_type="openaire_awards")
+    run = _run(job, source="project.tar")
+    assert run.status == Run.Status.PARTIAL_SUCCESS
+    assert run.counters == {"created": 4, "errored": 1}
+    award = Award.objects.get(number="777541")
+    assert award.funder.ror_id == "00k4n6c32" and award.programme == "H2020" and award.acronym == "OpenAIRE-Advance"
+    assert Award.objects.get(number="Y 1067").funder_ror_id == "013tf3c58"
+    again = _run(job, source="project.tar")
+    assert again.counters == {"unchanged": 4, "errored": 1}
+
+
+@pytest.mark.django_db
+def test_orcid_names_import_and_deactivation(import_dir):
+    other = "0000-0002-1825-0097"
+    orcid_targz(import_dir / "s1.tar.gz", {ofx_orcid.REAL_ID: ofx_orcid.real(), other: ofx_orcid.with_id(other)})
+    job = JobFactory(task_type="orcid_names")
+    first = _run(job, source="s1.tar.gz")
+    assert first.status == Run.Status.SUCCESS, first.message
+    assert first.counters == {"created": 2}
+    name = Name.objects.get(orcid_id=ofx_orcid.REAL_ID)
+    assert name.family_name == "Demeranville" and name.employments[0]["grid"] == "grid.455335.1"
+    orcid_targz(import_dir / "s2.tar.gz", {other: ofx_orcid.deactivated(other), "0000-0001-5109-3700": ofx_orcid.BOMB})
+    second = _run(job, source="s2.tar.gz", since="2000-01-01T00:00:00+00:00")
+    assert second.status == Run.Status.PARTIAL_SUCCESS
+    assert second.counters == {"deleted": 1, "errored": 1}
+    assert "entit" in second.errors[0]["reason"]
+    assert list(Name.objects.values_list("orcid_id", flat=True)) == [ofx_orcid.REAL_ID]
+
+
+@pytest.mark.django_db
+def test_orcid_since_skips_older_records(import_dir):
+    orcid_targz(import_dir / "s.tar.gz", {ofx_orcid.REAL_ID: ofx_orcid.real()})
+    run = _run(JobFactory(task_type="orcid_names"), source="s.tar.gz", since="2022-01-01T00:00:00+00:00")
+    assert run.counters == {"skipped": 1}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_ror_import_through_the_worker(celery_worker, http_server, tmp_path):
+    body = ror_zip(tmp_path / "dump.zip", RECORDS).read_bytes()
+    http_server.routes["/ror.zip"] = (200, {"Content-Type": "application/zip"}, body)
+    job = JobFactory(task_type="ror_affiliations")
+    with transaction.atomic():
+        run = run_create(job=job, args={"source": f"{http_server.url}/ror.zip"})
+
+    def finished():
+        run.refresh_from_db()
+        return run.status in Run.FINAL_STATUSES
+
+    wait_for(finished, timeout=60, message="import run to finish")
+    assert run.status == Run.Status.SUCCESS, run.message
+    assert run.counters == {"created": len(RECORDS)}
+    assert Affiliation.objects.count() == len(RECORDS)
+    assert run.finished_at > run.started_at > dt.datetime(2000, 1, 1, tzinfo=dt.UTC)

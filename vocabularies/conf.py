@@ -1,0 +1,32 @@
+"""Settings of the vocabulary imports, with their defaults (override in Django settings)."""
+
+from pathlib import Path
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Local sources must lie below this folder (no "..", no symlink escape).
+    "VOCABULARIES_IMPORT_DIR": None,  # None: <VAR_DIR or BASE_DIR/var>/imports
+    # Downloads: largest accepted file and the connect/read timeout (seconds).
+    "VOCABULARIES_DOWNLOAD_MAX_BYTES": 20 * 1024**3,
+    "VOCABULARIES_DOWNLOAD_TIMEOUT": 60.0,
+    # Largest uncompressed archive member (declared size) a reader accepts.
+    "VOCABULARIES_MAX_MEMBER_BYTES": 2 * 1024**4,
+    "VOCABULARIES_BATCH_SIZE": 5000,
+    "VOCABULARIES_ZENODO_API": "https://zenodo.org/api",
+    # Zenodo concept record ids whose latest version is the default source.
+    "VOCABULARIES_ROR_ZENODO_CONCEPT": "6347574",
+    "VOCABULARIES_OPENAIRE_ZENODO_CONCEPT": "3516917",
+}
+
+
+def get(name: str):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def import_dir() -> Path:
+    value = get("VOCABULARIES_IMPORT_DIR")
+    if value:
+        return Path(value)
+    var = getattr(settings, "VAR_DIR", None) or Path(settings.BASE_DIR) / "var"
+    return Path(var) / "imports"
