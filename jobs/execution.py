@@ -140,7 +140,8 @@ def run_execute(*, run_id: int) -> str | None:
     return status
 
 
-_JOB_FIELDS = ("id", "title", "task_type", "soft_time_limit", "max_retries", "overlap_policy", "notify_emails")
+# In the model's field order (Model.from_db maps partial rows by it); the last three are read by jobs.followups.
+_JOB_FIELDS = ("id", "title", "task_type", "overlap_policy", "soft_time_limit", "max_retries", "notify_emails")
 _CLAIM_CHANGES = ("status", "started_at", "heartbeat_at", "host")
 
 
