@@ -1,4 +1,4 @@
-"""``jobs schedule JOB --cron ... [--tz ...] | --every ... | --at ... | --off``: the command-line schedule editor.
+"""``manage.py jobs schedule JOB --cron ... [--tz ...] | --every ... | --at ... | --off``: the schedule editor.
 
 ``schedule_arguments_add`` fills an argparse (sub)parser; ``schedule_command`` does the
 work and returns the lines to print. Bad input raises ``CommandError`` with exit code 2.

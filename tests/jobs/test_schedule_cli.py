@@ -11,7 +11,7 @@ def _call(*args):
     from io import StringIO
 
     out = StringIO()
-    call_command("jobs_schedule", *args, stdout=out)
+    call_command("jobs", "schedule", *args, stdout=out)
     return out.getvalue()
 
 
@@ -50,3 +50,37 @@ def test_unknown_job_exits_2():
     with pytest.raises(CommandError, match="unknown job") as info:
         _call("99999", "--every", "1h")
     assert info.value.returncode == 2
+
+
+@pytest.mark.django_db
+def test_jobs_list_shows_schedule_and_next_run():
+    from io import StringIO
+
+    from jobs.scheduling import schedule_set
+
+    schedule_set(job=JobFactory(title="Hourly sync"), every="1h")
+    JobFactory(title="Manual only")
+    out = StringIO()
+    call_command("jobs", "list", stdout=out)
+    text = out.getvalue()
+    assert "Schedule" in text and "Next run" in text
+    hourly = next(line for line in text.splitlines() if "Hourly sync" in line)
+    assert "Every hour" in hourly and ":00 UTC" in hourly
+    manual = next(line for line in text.splitlines() if "Manual only" in line)
+    assert "Not scheduled" in manual
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bad_input_exits_2_from_the_shell():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, worker_env
+
+    job = JobFactory()
+    result = subprocess.run(
+        [sys.executable, "manage.py", "jobs", "schedule", str(job.pk), "--cron", "not a cron"],
+        cwd=ROOT, capture_output=True, text=True, env=worker_env(),
+    )
+    assert result.returncode == 2
+    assert "crontab 'not a cron' needs 5 fields" in result.stderr

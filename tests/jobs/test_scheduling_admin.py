@@ -61,3 +61,37 @@ def test_schedule_form_round_trip():
 def test_schedule_form_errors_name_the_field(data, field):
     form = ScheduleForm(data, job=JobFactory())
     assert not form.is_valid() and field in form.errors
+
+
+@pytest.mark.django_db
+def test_job_admin_shows_and_edits_the_schedule(client, admin_user):
+    from django.urls import reverse
+
+    job = schedule_set(job=JobFactory(title="Nightly"), cron="30 2 * * *", tz="Europe/Zurich")
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:jobs_job_changelist")).content.decode()
+    assert "At 02:30 (Europe/Zurich)" in listing and "next " in listing
+    page = client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
+    assert "Next due times" in page and page.count("<li>") >= 5 and "CE" in page
+    url = reverse("admin:jobs_job_schedule", args=[job.pk])
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"schedule_kind": "interval", "every": "sometimes"})
+    assert bad.status_code == 200 and "positive number" in bad.content.decode()
+    good = client.post(url, {"schedule_kind": "interval", "every": "15m", "schedule_timezone": "UTC"})
+    assert good.status_code == 302
+    job.refresh_from_db()
+    assert schedule_describe(job) == "Every 15 minutes"
+
+
+@pytest.mark.django_db
+def test_schedule_page_needs_change_permission(client):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_job"))
+    job = JobFactory()
+    client.force_login(viewer)
+    assert client.post(reverse("admin:jobs_job_schedule", args=[job.pk]), {"schedule_kind": ""}).status_code == 403
