@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -12,6 +13,7 @@ from exports.downloads import PERMISSION, exportfile_download
 from exports.models import ExportFile, Record
 from exports.serializers import datacite_xml
 from exports.services import SERIALIZE_ERRORS, exportfile_delete, record_delete
+from jobs.admin.pagination import UncountedChangeList
 
 
 class RecordForm(forms.ModelForm):
@@ -36,6 +38,9 @@ class RecordAdmin(admin.ModelAdmin):
     actions = ["mark_deleted"]
     date_hierarchy = "updated"
     show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return UncountedChangeList
 
     @admin.action(description="Mark selected records deleted (tombstone)", permissions=["change"])
     def mark_deleted(self, request, queryset):
@@ -74,9 +79,16 @@ class RecordAdmin(admin.ModelAdmin):
 
 @admin.register(ExportFile)
 class ExportFileAdmin(admin.ModelAdmin):
-    list_display = ["filename", "serializer", "record_count", "deleted_count", "errored_count", "size", "run_link", "created_at", "download_link"]
+    # Few, short columns: the list fits beside the filter panel without scrolling sideways.
+    list_display = ["filename", "serializer", "records_display", "size_display", "run_link", "created_at", "download_button"]
     list_filter = ["serializer"]
-    readonly_fields = [f.name for f in ExportFile._meta.fields] + ["download_link"]
+    list_select_related = ["run__job"]
+    # The run by its job's title (str(run) names the job by id) and the size in KB/MB, not bytes.
+    fields = [
+        "id", "run_detail", "name", "serializer", "size_detail", "record_count", "deleted_count", "errored_count",
+        "sha256", "arguments", "created_at", "download_link",
+    ]
+    readonly_fields = fields
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
@@ -96,10 +108,16 @@ class ExportFileAdmin(admin.ModelAdmin):
         download = self.admin_site.admin_view(exportfile_download)
         return [path("<int:pk>/download/", download, name="exports_exportfile_download"), *super().get_urls()]
 
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not request.user.has_perm(PERMISSION):
+            fields.remove("download_link")
+        return fields
+
     def get_list_display(self, request):
         shown = list(super().get_list_display(request))
         if not request.user.has_perm(PERMISSION):
-            shown.remove("download_link")
+            shown.remove("download_button")
         return shown
 
     @admin.display(description="Run")
@@ -110,7 +128,39 @@ class ExportFileAdmin(admin.ModelAdmin):
             url = reverse("admin:jobs_run_change", args=[obj.run_id])
         except NoReverseMatch:  # the jobs app has not registered its Run admin
             return f"#{obj.run_id}"
-        return format_html('<a href="{}">#{}</a>', url, obj.run_id)
+        return format_html('<a href="{}" title="{}">#{}</a>', url, obj.run.job.title, obj.run_id)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("run__job")
+
+    @admin.display(description="Records", ordering="record_count")
+    def records_display(self, obj):
+        extra = [f"{n:,} {label}" for n, label in ((obj.deleted_count, "deleted"), (obj.errored_count, "errored")) if n]
+        return f"{obj.record_count:,}" + (f" ({', '.join(extra)})" if extra else "")
+
+    @admin.display(description="Size", ordering="size")
+    def size_display(self, obj):
+        return filesizeformat(obj.size)
+
+    @admin.display(description="Size")
+    def size_detail(self, obj):
+        return f"{filesizeformat(obj.size)} ({obj.size:,} bytes)"
+
+    @admin.display(description="Run")
+    def run_detail(self, obj):
+        if obj.run_id is None:
+            return "-"
+        text = f"Run {obj.run_id} of {obj.run.job.title} ({obj.run.get_status_display().lower()})"
+        try:
+            url = reverse("admin:jobs_run_change", args=[obj.run_id])
+        except NoReverseMatch:
+            return text
+        return format_html('<a href="{}">{}</a>', url, text)
+
+    @admin.display(description="")
+    def download_button(self, obj):
+        url = reverse("admin:exports_exportfile_download", args=[obj.pk])
+        return format_html('<a href="{}" title="{}">Download</a>', url, obj.filename)
 
     @admin.display(description="Download")
     def download_link(self, obj):

@@ -1,7 +1,7 @@
 """The ``export_records`` job type: records -> a .tar.gz of DataCite XML, DataCite JSON or JSON."""
 
 from celery import shared_task
-from marshmallow import fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from exports.serializers import NAMES
 from jobs.registry import RegisteredTask
@@ -21,6 +21,30 @@ def export_records(since=None, until=None, serializer="datacite-xml", include_de
     }
 
 
+class ExportArguments(Schema):
+    since = fields.AwareDateTime(
+        required=False, load_default=None, allow_none=True,
+        metadata={"help": "Records updated at or after this time. Empty: since the last successful run started."},
+    )
+    until = fields.AwareDateTime(
+        required=False, load_default=None, allow_none=True,
+        metadata={"help": "Records updated before this time. Empty: no upper bound."},
+    )
+    serializer = fields.String(
+        load_default="datacite-xml", validate=validate.OneOf(NAMES), metadata={"help": "Format of each record."}
+    )
+    include_deleted = fields.Boolean(
+        load_default=False, metadata={"help": "List deleted (tombstoned) DOIs in deleted.txt."}
+    )
+
+    @validates_schema
+    def until_after_since(self, data, **kwargs):
+        since, until = data.get("since"), data.get("until")
+        if since is not None and until is not None and until <= since:
+            # An empty export would look like "nothing changed": say what is wrong instead.
+            raise ValidationError("Must be later than since.", field_name="until")
+
+
 class ExportRecords(RegisteredTask):
     """Export records changed since the last successful run."""
 
@@ -30,22 +54,7 @@ class ExportRecords(RegisteredTask):
         "to a .tar.gz of DataCite XML, DataCite JSON or JSON, downloadable from the run page."
     )
     task = export_records
-    arguments_schema = {
-        "since": fields.AwareDateTime(
-            required=False, load_default=None, allow_none=True,
-            metadata={"help": "Records updated at or after this time. Empty: since the last successful run started."},
-        ),
-        "until": fields.AwareDateTime(
-            required=False, load_default=None, allow_none=True,
-            metadata={"help": "Records updated before this time. Empty: no upper bound."},
-        ),
-        "serializer": fields.String(
-            load_default="datacite-xml", validate=validate.OneOf(NAMES), metadata={"help": "Format of each record."}
-        ),
-        "include_deleted": fields.Boolean(
-            load_default=False, metadata={"help": "List deleted (tombstoned) DOIs in deleted.txt."}
-        ),
-    }
+    arguments_schema = ExportArguments
 
     @classmethod
     def build_task_arguments(cls, job_obj, since=None, until=None, serializer="datacite-xml", include_deleted=False):

@@ -93,7 +93,8 @@ def form_field(name: str, field: mf.Field, *, required: bool) -> forms.Field:
     common = {
         "required": required,
         "label": metadata.get("label") or metadata.get("title") or name.replace("_", " ").capitalize(),
-        "help_text": metadata.get("description") or metadata.get("help_text") or "",
+        # Job types spell it "help" (the built-in ones), "description" or "help_text".
+        "help_text": metadata.get("help") or metadata.get("description") or metadata.get("help_text") or "",
     }
     one_of = _one_of(field)
     if one_of is not None:
@@ -126,7 +127,8 @@ def form_field(name: str, field: mf.Field, *, required: bool) -> forms.Field:
     if isinstance(field, mf.Float):
         return forms.FloatField(**common, **bounds)
     if isinstance(field, mf.DateTime):
-        common["help_text"] = common["help_text"] or "ISO 8601, e.g. 2024-01-31T12:00:00+00:00"
+        hint = "ISO 8601, e.g. 2024-01-31T12:00:00+00:00"
+        common["help_text"] = f"{common['help_text']} {hint}".strip()
         return forms.DateTimeField(widget=forms.TextInput(attrs={"class": "vDateTimeField", "size": 30}), **common)
     if isinstance(field, mf.Date):
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -86,6 +90,23 @@ class Job(models.Model):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        """Refuse run-control settings that cannot work (used by the admin and the services)."""
+        errors = {}
+        if self.soft_time_limit and self.time_limit and self.soft_time_limit >= self.time_limit:
+            # Celery would kill the task before it is ever asked to stop.
+            errors["soft_time_limit"] = f"Must be less than the time limit ({self.time_limit} s)."
+        bad = [address for address in self.notify_addresses() if not _is_email(address)]
+        if bad:
+            errors["notify_emails"] = f"Not an e-mail address: {', '.join(bad)}."
+        if self.slow_factor is not None and self.slow_factor <= 1:
+            errors["slow_factor"] = "Enter a factor above 1 (e.g. 3: three times the median run), or leave it empty."
+        if errors:
+            raise ValidationError(errors)
+
+    def notify_addresses(self) -> list[str]:
+        return [address for address in re.split(r"[\s,;]+", self.notify_emails or "") if address]
+
     @property
     def registered_task(self):
         return registry.get(self.task_type)
@@ -107,6 +128,14 @@ class Job(models.Model):
     @cached_property
     def last_run(self) -> Run | None:
         return Run.objects.filter(job=self).order_by("-created_at", "-pk").first()
+
+
+def _is_email(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
 
 
 def _last_run_field(status: str) -> str:
@@ -218,7 +247,7 @@ class Run(models.Model):
         ]
 
     def __str__(self):
-        return f"Run {self.pk} of {self.job_id} ({self.status})"
+        return f"Run {self.pk} of {self.job.title}"
 
     @property
     def is_active(self) -> bool:

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.http import JsonResponse, StreamingHttpResponse
+from django.utils import formats, timezone
 
 from jobs.models import Run, RunLog
 
@@ -91,6 +92,11 @@ def log_line_json(line: RunLog) -> dict:
     }
 
 
+def _shown(value) -> str:
+    """A time as the admin's read-only fields show it (local time, the site's format), or "-"."""
+    return formats.localize(timezone.template_localtime(value)) if value is not None else "-"
+
+
 def run_state(run: Run) -> dict:
     duration = run.duration
     return {
@@ -108,18 +114,35 @@ def run_state(run: Run) -> dict:
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "duration_seconds": duration.total_seconds() if duration is not None else None,
         "errors_total": len(run.errors or []),
+        # The run page's read-only timing fields, so they do not stay "-" while the run goes on.
+        "shown": {name: _shown(getattr(run, name)) for name in ("started_at", "finished_at", "heartbeat_at")},
     }
 
 
+def log_tail(run_id: int, flt: LogFilter, *, after: int, size: int = LOG_POLL_LIMIT) -> tuple[list, bool]:
+    """The newest ``size`` lines after seq ``after``, and whether lines between were skipped."""
+    queryset = flt.apply(RunLog.objects.filter(run_id=run_id, seq__gt=after))
+    rows = list(queryset.only("seq", "created_at", "level", "logger", "message").order_by("-seq")[: size + 1])
+    return rows[:size][::-1], len(rows) > size
+
+
 def run_status_response(run: Run, params) -> JsonResponse:
-    """The run's state and up to ``LOG_POLL_LIMIT`` log lines after ``after`` (matching the page's filter)."""
+    """The run's state and up to ``LOG_POLL_LIMIT`` log lines after ``after`` (matching the page's filter).
+
+    With ``tail=1`` those are the newest lines: a page that follows a chatty run jumps
+    ahead (``skipped_logs``) instead of fetching every line it could never show.
+    """
     data = run_state(run)
     after = _int(params.get("after"))
     if after is not None:
         flt = LogFilter.from_params(params)
-        page = log_page(run.pk, flt, after=after, size=LOG_POLL_LIMIT)
-        data["logs"] = [log_line_json(line) for line in page.lines]
-        data["more_logs"] = page.has_newer
+        if params.get("tail") == "1":
+            lines, skipped = log_tail(run.pk, flt, after=after)
+            data["skipped_logs"], data["more_logs"] = skipped, False
+        else:
+            page = log_page(run.pk, flt, after=after, size=LOG_POLL_LIMIT)
+            lines, data["more_logs"] = page.lines, page.has_newer
+        data["logs"] = [log_line_json(line) for line in lines]
     return JsonResponse(data)
 
 

@@ -32,6 +32,7 @@ class Worker:
 
     def __init__(self, *, concurrency=2, log_path: Path, env: dict):
         self.log_path = log_path
+        self.log_file = log_path.open("w")
         self.proc = subprocess.Popen(
             [
                 sys.executable, "-m", "celery", "-A", "jobsite", "worker",
@@ -39,7 +40,7 @@ class Worker:
                 "-Q", env["CELERY_TASK_DEFAULT_QUEUE"], "--without-gossip", "--without-mingle",
                 "--without-heartbeat", "-n", f"test-{os.getpid()}@%h",
             ],
-            cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+            cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while "ready." not in log_path.read_text():
@@ -54,6 +55,7 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.log_file.close()
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ DEFAULTS = {
     # Largest uncompressed archive member (declared size) a reader accepts.
     "VOCABULARIES_MAX_MEMBER_BYTES": 2 * 1024**4,
     "VOCABULARIES_BATCH_SIZE": 5000,
+    # Read, map and hash records in a forked process while this one writes (PostgreSQL only).
+    "VOCABULARIES_FORK": True,
     "VOCABULARIES_ZENODO_API": "https://zenodo.org/api",
     # Zenodo concept record ids whose latest version is the default source.
     "VOCABULARIES_ROR_ZENODO_CONCEPT": "6347574",

@@ -2,7 +2,9 @@
 
 The parser runs in the calling thread; on PostgreSQL (outside an enclosing transaction)
 the batches are written by a writer thread with its own connection, so parsing and
-writing overlap on two cores. Each batch is atomic: when the source fails half-way,
+writing overlap, and reading, mapping and hashing run in a forked process
+(``batches.forked_batches``), so they do not share one GIL with the writing.
+Each batch is atomic: when the source fails half-way,
 the batches already written stay (every record is then old or new, never half), the
 rest is not written, and the run fails with the reader's message.
 """
@@ -12,37 +14,23 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import hashlib
 import logging
+import os
 import queue
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-import orjson
 from django.db import connection, connections
 
 from jobs import current_run
 from vocabularies import conf
-from vocabularies.exceptions import RecordInvalid
-from vocabularies.readers.files import DELETE
-from vocabularies.upserts import Target, batch_classify, batch_delete, batch_upsert
+from vocabularies.batches import Batch, forked_batches, prepared_batches, row_hash  # noqa: F401 - row_hash re-exported
+from vocabularies.upserts import Target, batch_classify, batch_delete, batch_upsert, batch_upsert_serialized
 
 logger = logging.getLogger(__name__)
 
 COUNTERS = ("created", "updated", "unchanged", "skipped", "deleted")
-
-
-def row_hash(row: dict) -> str:
-    return hashlib.md5(orjson.dumps(row, option=orjson.OPT_SORT_KEYS), usedforsecurity=False).hexdigest()
-
-
-def _older_than(value, since: dt.datetime) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, dt.datetime):
-        return value < since
-    return value < since.astimezone(dt.UTC).date()
 
 
 class BatchWriter:
@@ -71,6 +59,8 @@ class BatchWriter:
     def _write(self, rows, deletes):
         if self.dry_run:
             counts = batch_classify(target=self.target, rows=rows)
+        elif rows and isinstance(rows[0], tuple):
+            counts = batch_upsert_serialized(target=self.target, rows=rows)
         else:
             counts = batch_upsert(target=self.target, rows=rows)
         if deletes:
@@ -128,62 +118,53 @@ def vocabulary_import(
     dry_run: bool = False,
     limit: int | None = None,
     batch_size: int | None = None,
+    fork: bool | None = None,
 ) -> dict:
-    """Import ``records`` into ``target``; report counters and errored entries on the run."""
+    """Import ``records`` into ``target``; report counters and errored entries on the run.
+
+    Records are read, mapped and hashed in a forked process while this one writes, unless
+    ``fork`` is False or the setting ``VOCABULARIES_FORK`` is off; only where the writes go
+    through a writer thread (PostgreSQL, outside a transaction, not a dry run) and
+    ``os.fork`` exists.
+    """
     with relaxed_gc():
         return _import(
             target=target, records=records, mapper=mapper, since=since, dry_run=dry_run, limit=limit,
-            batch_size=batch_size,
+            batch_size=batch_size, fork=fork,
         )
 
 
-def _import(*, target, records, mapper, since, dry_run, limit, batch_size) -> dict:
+def _report(run, batch: Batch):
+    for record_id, reason in batch.errors:
+        logger.warning("record_invalid id=%s reason=%s", record_id, reason)
+        run.add_error(record_id, reason)
+    if batch.skipped:
+        run.count("skipped", batch.skipped)
+    if batch.progress is not None and batch.progress[0] is not None:
+        run.progress(*batch.progress)
+
+
+def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork) -> dict:
     run = current_run()
     batch_size = batch_size or int(conf.get("VOCABULARIES_BATCH_SIZE"))
-    key = target.key
-    max_lengths = list(target.max_lengths.items())
     writer = BatchWriter(target, dry_run=dry_run, run=run)
-    batch: dict[str, dict] = {}
-    deletes: list[str] = []
+    fork = bool(conf.get("VOCABULARIES_FORK")) and fork is not False and writer.threaded and hasattr(os, "fork")
+    options = {"target": target, "mapper": mapper, "since": since, "limit": limit, "batch_size": batch_size}
     read = skipped = 0
     try:
-        for item in records:
-            if limit is not None and read >= limit:
-                break
-            read += 1
-            if read % 1000 == 0:
+        if fork:
+            batches = forked_batches(lambda: prepared_batches(records=records, serialized=True, **options))
+        else:
+            batches = prepared_batches(records=records, serialized=False, tick=run.raise_if_cancelled, **options)
+        for batch in batches:
+            if fork:
                 run.raise_if_cancelled()  # at most one query a second (RunHandle rate-limits it)
-            try:
-                if isinstance(item, RecordInvalid):
-                    raise item
-                row = mapper(item)
-            except RecordInvalid as exc:
-                logger.warning("record_invalid id=%s reason=%s", exc.record_id, exc.reason)
-                run.add_error(exc.record_id, exc.reason)
-                continue
-            if row is None:
-                continue
-            if row.pop(DELETE, False):
-                batch.pop(row[key], None)
-                deletes.append(row[key])
-            elif since is not None and _older_than(row.get("last_modified"), since):
-                skipped += 1
-            else:
-                for column, max_length in max_lengths:
-                    value = row[column]
-                    if value.__class__ is str and len(value) > max_length:
-                        row[column] = value[:max_length]
-                row["content_hash"] = row_hash(row)
-                batch[row[key]] = row
-            if len(batch) + len(deletes) >= batch_size:
-                writer.write(list(batch.values()), deletes)
-                batch, deletes = {}, []
-        writer.write(list(batch.values()), deletes)
+            _report(run, batch)
+            read, skipped = batch.read, skipped + batch.skipped
+            writer.write(batch.rows, batch.deletes)
     finally:
         if hasattr(records, "close"):
             records.close()  # stop the reader (threads, files) now, not when garbage-collected
-        if skipped:
-            run.count("skipped", skipped)
         writer.close()
     counts = writer.counts
     verb = "dry run (nothing written)" if dry_run else "imported"
@@ -192,5 +173,5 @@ def _import(*, target, records, mapper, since, dry_run, limit, batch_size) -> di
         f"{counts['unchanged']} unchanged, {skipped} skipped (since), {counts['deleted']} deleted, "
         f"{run.errored} errored"
     )
-    logger.info("vocabulary_imported model=%s read=%s %s", target.model.__name__, read, dict(counts))
+    logger.info("vocabulary_imported model=%s read=%s forked=%s %s", target.model.__name__, read, fork, dict(counts))
     return {"message": message}

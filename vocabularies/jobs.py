@@ -75,7 +75,9 @@ def _since(value) -> dt.datetime | None:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
 
-def _run_import(*, target, mapper, reader, source: str, since=None, dry_run=False, limit=None, zenodo=None) -> dict:
+def _run_import(
+    *, target, mapper, reader, source: str, since=None, dry_run=False, limit=None, zenodo=None, fork=None
+) -> dict:
     run = current_run()
     if not source:
         if zenodo is None:
@@ -86,7 +88,7 @@ def _run_import(*, target, mapper, reader, source: str, since=None, dry_run=Fals
     with source_open(source, progress=run.progress) as path:
         records = reader(path, progress=run.progress, max_member_bytes=int(conf.get("VOCABULARIES_MAX_MEMBER_BYTES")))
         return vocabulary_import(
-            target=target, records=records, mapper=mapper, since=_since(since), dry_run=dry_run, limit=limit
+            target=target, records=records, mapper=mapper, since=_since(since), dry_run=dry_run, limit=limit, fork=fork
         )
 
 
@@ -134,6 +136,9 @@ def openaire_awards(source="", dry_run=False, limit=None):
     return _run_import(
         target=targets.AWARDS, mapper=openaire.award_row, reader=openaire.openaire_projects,
         source=source, dry_run=dry_run, limit=limit, zenodo=OPENAIRE_ZENODO,
+        # Projects are small and cheap to map (~8 us each): handing them between processes costs
+        # more than it frees (bench: unchanged re-import 50k/s in one process, 35k/s forked).
+        fork=False,
     )
 
 

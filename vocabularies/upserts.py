@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import orjson
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ def _nullable(target: Target) -> set[str]:
     return {f.column for f in target.model._meta.concrete_fields if f.null}
 
 
-def _pg_unchanged_keys(target: Target, rows: list[dict]) -> set[str]:
-    """Keys whose stored row has the same hash (and, with an FK, the same resolved link)."""
+def _pg_stored_hashes(target: Target, keys: list[str]) -> dict[str, str]:
+    """Key -> stored content hash of the stored rows among ``keys`` (with an FK: whose link is up to date)."""
     table = connection.ops.quote_name(target.model._meta.db_table)
     key = target.key
     sql = f"SELECT t.{key}, t.content_hash FROM {table} t"
@@ -71,25 +71,25 @@ def _pg_unchanged_keys(target: Target, rows: list[dict]) -> set[str]:
         )
     else:
         sql += f" WHERE t.{key} = ANY(%s)"
-    hashes = {row[key]: row["content_hash"] for row in rows}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(hashes)])
-        return {k for k, h in cursor.fetchall() if hashes.get(k) == h}
+        cursor.execute(sql, [keys])
+        return dict(cursor.fetchall())
 
 
 def _pg_upsert(target: Target, rows: list[dict]) -> Counter:
     # Most rows of a re-import are unchanged: find them with one indexed SELECT and send only the rest.
-    unchanged = _pg_unchanged_keys(target, rows)
-    if unchanged:
-        rows = [row for row in rows if row[target.key] not in unchanged]
-    if not rows:
-        return Counter(created=0, updated=0, unchanged=len(unchanged))
-    counts = _pg_write(target, rows)
-    counts["unchanged"] += len(unchanged)
+    key = target.key
+    stored = _pg_stored_hashes(target, [row[key] for row in rows])
+    changed = [row for row in rows if stored.get(row[key]) != row["content_hash"]]
+    all_new = not target.fk and not stored
+    counts = _pg_write(target, changed, all_new=all_new) if changed else Counter(created=0, updated=0)
+    counts["unchanged"] += len(rows) - len(changed)
     return counts
 
 
-def _pg_write(target: Target, rows: list[dict]) -> Counter:
+def _pg_write(target: Target, rows: list[dict], *, all_new: bool = False) -> Counter:
+    """COPY ``rows`` to a staging table and upsert them from there; rows none of which is
+    stored yet (``all_new``, a first import) are copied straight into the table instead."""
     table = connection.ops.quote_name(target.model._meta.db_table)
     stage = connection.ops.quote_name(f"stage_{target.model._meta.db_table}")
     cols = target.all_columns
@@ -107,12 +107,18 @@ def _pg_write(target: Target, rows: list[dict]) -> Counter:
         join = f"LEFT JOIN {connection.ops.quote_name(related._meta.db_table)} r ON r.{related_key} = s.{local} AND s.{local} <> ''"
         also_changed = f" OR t.{attname} IS DISTINCT FROM EXCLUDED.{attname}"
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in insert_cols if c != target.key)
+    copy_options = f"WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(not_null)}))"
+    if all_new:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:  # a savepoint: a conflict undoes only this
+                cursor.copy_expert(f"COPY {table} ({col_list}) FROM STDIN {copy_options}", buf)
+            return Counter(created=len(rows), updated=0, unchanged=0)
+        except (IntegrityError, connection.Database.IntegrityError):  # copy_expert is not wrapped by Django
+            buf.seek(0)  # stored meanwhile by another import: upsert as usual
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT {col_list} FROM {table} WITH NO DATA")
         cursor.execute(f"TRUNCATE {stage}")
-        cursor.copy_expert(
-            f"COPY {stage} ({col_list}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({', '.join(not_null)}))", buf
-        )
+        cursor.copy_expert(f"COPY {stage} ({col_list}) FROM STDIN {copy_options}", buf)
         cursor.execute(
             f"WITH changed AS (INSERT INTO {table} AS t ({', '.join(insert_cols)}) "
             f"SELECT {', '.join(select)} FROM {stage} s {join} "
@@ -172,6 +178,27 @@ def batch_upsert(*, target: Target, rows: list[dict]) -> Counter:
         if connection.vendor == "postgresql":
             return _pg_upsert(target, rows)
         return _generic_upsert(target, rows)
+
+
+def batch_upsert_serialized(*, target: Target, rows: list[tuple[str, str, bytes]]) -> Counter:
+    """``batch_upsert`` (PostgreSQL) of ``(key, content hash, orjson of the row)``: only changed rows are decoded.
+
+    Dates arrive as ISO strings, which PostgreSQL reads as they are.
+    """
+    if not rows:
+        return Counter()
+    with transaction.atomic():
+        stored = _pg_stored_hashes(target, [key for key, _, _ in rows])
+        changed = []
+        for key, digest, payload in rows:
+            if stored.get(key) != digest:
+                row = orjson.loads(payload)
+                row["content_hash"] = digest
+                changed.append(row)
+        all_new = not target.fk and not stored
+        counts = _pg_write(target, changed, all_new=all_new) if changed else Counter(created=0, updated=0)
+    counts["unchanged"] += len(rows) - len(changed)
+    return counts
 
 
 def batch_classify(*, target: Target, rows: list[dict]) -> Counter:

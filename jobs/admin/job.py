@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import ago, status_badge, unavailable_badge
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
 from jobs.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
@@ -87,6 +88,9 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ["jobs/jobs.css"]}
         js = ["jobs/job_form.js"]
+
+    def get_deleted_objects(self, objs, request):
+        return deletion_summary(objs, request, self.admin_site)
 
     # --- list ---------------------------------------------------------------------
 
@@ -168,6 +172,9 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         if request.method != "POST" and self._task_type(request) is None:
+            asked = request.GET.get("task_type")
+            if asked:
+                messages.warning(request, f"Job type {asked!r} is not installed: choose one of the installed types.")
             return self.choose_type_view(request)
         return super().add_view(request, form_url, extra_context)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+from django.contrib.admin.options import IS_FACETS_VAR, IS_POPUP_VAR, TO_FIELD_VAR
+from django.contrib.admin.views.main import ALL_VAR, ORDER_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -47,3 +49,18 @@ class EstimatedCountPaginator(Paginator):
         if isinstance(plan, str):
             plan = json.loads(plan)
         return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class UncountedChangeList(ChangeList):
+    """For admins with ``show_full_result_count = False``: no "N results (Show all)" on the unfiltered list.
+
+    Unfiltered, the page's count already is the whole table's; Django would still offer
+    "Show all" linking to the very same page.
+    """
+
+    NOT_NARROWING = {ORDER_VAR, ALL_VAR, IS_POPUP_VAR, TO_FIELD_VAR, IS_FACETS_VAR}
+
+    def get_results(self, request):
+        super().get_results(request)
+        if not set(self.filter_params) - self.NOT_NARROWING:  # no filter, search or date drill-down
+            self.full_result_count = self.result_count

@@ -9,15 +9,15 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import duration_text, status_badge
-from jobs.admin.pagination import EstimatedCountPaginator
+from jobs.admin.pagination import EstimatedCountPaginator, UncountedChangeList
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
 from jobs.services import run_cancel, run_rerun
@@ -51,7 +51,7 @@ class JobFilter(admin.SimpleListFilter):
         return queryset.filter(job_id=int(value))
 
 
-class RunChangeList(ChangeList):
+class RunChangeList(UncountedChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         return super().get_queryset(request, exclude_parameters).defer(*HEAVY_FIELDS)
 
@@ -69,12 +69,12 @@ class RunAdmin(admin.ModelAdmin):
     actions = ["cancel_selected", "rerun_selected"]
     change_form_template = "admin/jobs/run/change_form.html"
     fieldsets = [
-        (None, {"fields": ["job_link", "trigger", "started_by", "cancelled_by", "attempt", "retry_of_link"]}),
+        (None, {"fields": ["job_link", "trigger", "started_by", "cancelled_by", "attempt_display", "retry_of_link"]}),
         ("Timing", {"fields": ["created_at", "started_at", "finished_at", "duration_display", "heartbeat_at", "due_at"]}),
         ("Worker", {"fields": ["queue", "task_id", "host"], "classes": ["collapse"]}),
     ]
     readonly_fields = [
-        "job_link", "trigger", "started_by", "cancelled_by", "attempt", "retry_of_link", "created_at", "started_at",
+        "job_link", "trigger", "started_by", "cancelled_by", "attempt_display", "retry_of_link", "created_at", "started_at",
         "finished_at", "duration_display", "heartbeat_at", "due_at", "queue", "task_id", "host",
     ]
 
@@ -95,6 +95,9 @@ class RunAdmin(admin.ModelAdmin):
 
     def has_run_permission(self, request):
         return request.user.has_perm("jobs.run_job")
+
+    def get_deleted_objects(self, objs, request):
+        return deletion_summary(objs, request, self.admin_site)
 
     # --- list -----------------------------------------------------------------------
 
@@ -136,6 +139,11 @@ class RunAdmin(admin.ModelAdmin):
     @admin.display(description="job")
     def job_link(self, run):
         return format_html('<a href="{}">{}</a>', reverse("admin:jobs_job_change", args=[run.job_id]), run.job.title)
+
+    @admin.display(description="attempt")
+    def attempt_display(self, run):
+        # ``attempt`` counts retries from 0; "Attempt: 0" read like "never attempted".
+        return "first run (not a retry)" if not run.attempt else f"retry {run.attempt}"
 
     @admin.display(description="retry of")
     def retry_of_link(self, run):
@@ -256,7 +264,14 @@ class RunAdmin(admin.ModelAdmin):
             messages.warning(request, str(exc))
         else:
             self.log_change(request, run, f"Cancelled run {run.pk} ({run.status})")
-            messages.success(request, f"Run {run.pk} is {run.get_status_display().lower()}.")
+            if run.status == Run.Status.CANCELLING:
+                messages.success(
+                    request,
+                    f"Run {run.pk} was asked to stop: it ends as cancelled when its task next checks for "
+                    "cancellation (a task that never checks runs to its end).",
+                )
+            else:
+                messages.success(request, f"Run {run.pk} cancelled.")
         return HttpResponseRedirect(reverse("admin:jobs_run_change", args=[run.pk]))
 
     def rerun_view(self, request, object_id):

@@ -34,7 +34,10 @@ def when(value) -> str:
 
 
 def seconds(delta) -> str:
-    return f"{delta.total_seconds():.1f} s" if delta is not None else ""
+    if delta is None:
+        return ""
+    total = delta.total_seconds()
+    return f"{total * 1000:.0f} ms" if total < 1 else f"{total:.1f} s"  # not "0.0 s" for a quick run
 
 
 def run_progress(run: Run) -> str:

@@ -56,3 +56,59 @@ def test_change_page_previews_the_datacite_xml_and_action_tombstones(client, adm
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.deleted
+
+
+def test_export_file_pages_name_the_run_by_its_job_and_show_a_readable_size(client, admin_user):
+    from exports.models import ExportFile
+    from jobs.models import Run
+    from tests.factories import JobFactory, RunFactory
+
+    run = RunFactory(job=JobFactory(title="Nightly export"), status=Run.Status.SUCCESS)
+    export_file = ExportFile.objects.create(
+        run=run, name="exports/records-json-1.tar.gz", serializer="json", size=6_551_858, sha256="0" * 64
+    )
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:exports_exportfile_change", args=[export_file.pk])).content.decode()
+    assert f"Run {run.pk} of Nightly export (success)" in page
+    assert f"Run {run.pk} of {run.job_id} (" not in page
+    assert "6.2\xa0MB (6,551,858 bytes)" in page
+    listing = client.get(reverse("admin:exports_exportfile_changelist")).content.decode()
+    assert "6.2\xa0MB" in listing and "6,551,858" not in listing and "6551858" not in listing
+
+
+def test_run_now_puts_an_export_window_error_on_until(client, admin_user):
+    from jobs.forms import ARG_PREFIX as A
+    from jobs.models import Run
+    from tests.factories import JobFactory
+
+    job = JobFactory(task_type="export_records", default_args={})
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:jobs_job_run", args=[job.pk]),
+        {A + "since": "2025-01-01 00:00:00", A + "until": "2024-01-01 00:00:00", A + "serializer": "json", "_run": "1"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {A + "until": ["Must be later than since."]}
+    assert not Run.objects.exists()
+
+
+def test_export_file_list_folds_counts_into_one_records_column(client, admin_user):
+    from exports.models import ExportFile
+
+    ExportFile.objects.create(name="exports/a.tar.gz", serializer="json", size=10, record_count=18_824, deleted_count=3, sha256="0" * 64)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:exports_exportfile_changelist")).content.decode()
+    assert "18,824 (3 deleted)" in page
+    assert "column-deleted_count" not in page and "column-errored_count" not in page
+    assert ">Download</a>" in page
+
+
+def test_record_list_offers_show_all_only_when_narrowed(client, admin_user):
+    Record(doi="10.82433/s", metadata=minimal_metadata()).save()
+    client.force_login(admin_user)
+    url = reverse("admin:exports_record_changelist")
+    assert "Show all" not in client.get(url).content.decode()
+    assert "Show all" not in client.get(url, {"o": "1"}).content.decode()
+    assert "Show all" in client.get(url, {"deleted__exact": "1"}).content.decode()
+    year = Record.objects.get().updated.year
+    assert "Show all" in client.get(url, {"updated__year": str(year)}).content.decode()

@@ -103,3 +103,28 @@ def test_run_page_shows_no_download_link_without_the_permission(client, export_f
     page = client.get(reverse("admin:jobs_run_change", args=[export_file.run_id])).content.decode()
     assert "records-json-1-20250101T000000Z.tar.gz" in page
     assert url(export_file.pk) not in page
+
+
+def test_job_operators_download_what_they_export_and_viewers_only_see_the_list(client, export_file):
+    from django.contrib.auth.models import Group
+
+    operator = UserFactory(is_staff=True)
+    operator.groups.add(Group.objects.get(name="Job operators"))
+    client.force_login(operator)
+    assert client.get(reverse("admin:exports_exportfile_changelist")).status_code == 200
+    assert client.get(url(export_file.pk)).status_code == 200
+    assert [f["url"] for f in export_files_for_run(export_file.run, operator)] == [url(export_file.pk)]
+    viewer = UserFactory(is_staff=True)
+    viewer.groups.add(Group.objects.get(name="Job viewers"))
+    client.force_login(viewer)
+    assert client.get(reverse("admin:exports_exportfile_changelist")).status_code == 200
+    assert client.get(url(export_file.pk)).status_code == 403
+
+
+def test_export_file_page_offers_the_download_only_to_permitted_users(client, export_file):
+    page_url = reverse("admin:exports_exportfile_change", args=[export_file.pk])
+    client.force_login(staff("view_exportfile", "download_exportfile"))
+    assert url(export_file.pk) in client.get(page_url).content.decode()
+    client.force_login(staff("view_exportfile"))
+    page = client.get(page_url).content.decode()
+    assert export_file.filename in page and url(export_file.pk) not in page

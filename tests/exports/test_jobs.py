@@ -50,6 +50,20 @@ def test_unknown_serializer_is_refused():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("until", ["2024-01-01T00:00:00+00:00", "2025-01-01T00:00:00+00:00"])
+def test_until_not_after_since_is_refused_on_until(until):
+    from jobs.exceptions import ArgumentsInvalid
+
+    job = JobFactory(task_type="export_records")
+    with pytest.raises(ArgumentsInvalid) as info:
+        run_arguments_build(job=job, args={"since": "2025-01-01T00:00:00+00:00", "until": until})
+    assert info.value.messages == {"until": ["Must be later than since."]}
+    assert not Run.objects.exists()
+    args = run_arguments_build(job=job, args={"since": "2024-01-01T00:00:00+00:00", "until": "2025-01-01T00:00:00+00:00"})
+    assert args["until"] == "2025-01-01T00:00:00+00:00"
+
+
+@pytest.mark.django_db
 def test_export_run_in_process_end_to_end(media):
     job = JobFactory(task_type="export_records")
     RunFactory(job=job, status=Run.Status.SUCCESS, started_at=T0)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -460,3 +460,103 @@ def test_staff_without_job_permissions_sees_nothing():
     for url in (JOBS_URL, job_url(job), job_url(job, "run"), RUNS_URL, run_url(run), run_url(run, "status"), run_url(run, "logs")):
         assert client.get(url).status_code == 403, url
     assert staff_client("Job viewers").get(reverse("admin:jobs_job_add")).status_code == 403
+
+
+def test_run_page_breadcrumb_names_the_job_not_a_stale_status(su):
+    job = JobFactory(title="Nightly export")
+    run = RunFactory(job=job, status=Run.Status.QUEUED)
+    html = su.get(run_url(run)).content.decode()
+    crumbs = re.search(r'<div class="breadcrumbs">(.*?)</div>', html, re.S).group(1)
+    assert f"Run {run.pk} of Nightly export" in crumbs
+    assert "(queued)" not in crumbs
+
+
+
+def test_run_list_offers_show_all_only_when_filtered(su):
+    RunFactory.create_batch(3, status=Run.Status.SUCCESS)
+    assert "Show all" not in su.get(RUNS_URL).content.decode()
+    filtered = su.get(RUNS_URL, {"status__exact": "failed"}).content.decode()
+    assert "0 results" in filtered and "Show all" in filtered
+    assert "Show all" in su.get(RUNS_URL, {"q": "nothing like this"}).content.decode()
+
+
+def test_add_page_says_when_the_asked_type_is_not_installed(su):
+    response = su.get(reverse("admin:jobs_job_add") + "?task_type=no_such_type")
+    assert response.status_code == 200 and b"choose its type" in response.content
+    assert "Job type &#x27;no_such_type&#x27; is not installed" in response.content.decode()
+    assert "is not installed" not in su.get(reverse("admin:jobs_job_add")).content.decode()
+
+
+def _add_log_lines(run, n):
+    now = timezone.now()
+    RunLog.objects.bulk_create(RunLog(run=run, seq=i, created_at=now, level=20, logger="t", message="x") for i in range(n))
+
+
+def test_delete_pages_count_log_lines_instead_of_listing_them(su):
+    job = JobFactory(title="Chatty")
+    runs = [RunFactory(job=job, status=Run.Status.SUCCESS) for _ in range(2)]
+    for run in runs:
+        _add_log_lines(run, 600)
+    with CaptureQueriesContext(connection) as queries:
+        page = su.get(job_url(job, "delete")).content.decode()
+    assert len(queries) < 20
+    assert "Run log:" not in page and "Log lines: 1200" in page and "Runs: 2" in page
+    assert "2 run(s) and their log lines" in page
+    page = su.get(run_url(runs[0], "delete")).content.decode()
+    assert "Run log:" not in page and "Log lines: 600" in page and f"Run {runs[0].pk} of Chatty (success)" in page
+    response = su.post(RUNS_URL, {"action": "delete_selected", "_selected_action": [runs[0].pk]})
+    assert "Log lines: 600" in response.content.decode()
+    assert su.post(job_url(job, "delete"), {"post": "yes"}).status_code == 302
+    assert not Job.objects.exists() and not Run.objects.exists() and not RunLog.objects.exists()
+
+
+def test_delete_page_asks_for_run_delete_permission():
+    job = JobFactory()
+    RunFactory(job=job)
+    client = staff_client()
+    client.user.user_permissions.add(*Permission.objects.filter(codename__in=["view_job", "delete_job"]))
+    page = client.get(job_url(job, "delete")).content.decode()
+    assert "your account doesn" in page.lower() and "run" in page
+    assert client.post(job_url(job, "delete"), {"post": "yes"}).status_code == 403
+    assert Job.objects.exists()
+
+
+def test_cancel_messages_say_what_happens_next(operator):
+    queued = RunFactory(status=Run.Status.QUEUED)
+    running = RunFactory(status=Run.Status.RUNNING)
+    page = operator.post(run_url(queued, "cancel"), follow=True).content.decode()
+    assert f"Run {queued.pk} cancelled." in page
+    page = operator.post(run_url(running, "cancel"), follow=True).content.decode()
+    assert f"Run {running.pk} was asked to stop: it ends as cancelled when its task next checks" in page
+
+
+def test_run_now_error_note_counts_the_errors(su):
+    job = JobFactory(task_type="test_fields", default_args={"text": "x"})
+    one = su.post(job_url(job, "run"), {A + "count": "x", "_run": "1"}).content.decode()
+    assert "Please correct the error below." in one
+    two = su.post(job_url(job, "run"), {A + "count": "x", A + "ratio": "y", "_run": "1"}).content.decode()
+    assert "Please correct the errors below." in two
+
+
+def test_job_titles_are_escaped_on_run_and_delete_pages(su):
+    job = JobFactory(title="<script>alert(1)</script>")
+    run = RunFactory(job=job, status=Run.Status.SUCCESS)
+    for url in (run_url(run), run_url(run, "delete"), job_url(job, "delete"), JOBS_URL, RUNS_URL):
+        page = su.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
+
+
+def test_run_page_names_first_runs_and_retries(su):
+    first = RunFactory(status=Run.Status.FAILED, attempt=0)
+    retry = RunFactory(job=first.job, status=Run.Status.SUCCESS, retry_of=first, attempt=1)
+    first_page = su.get(run_url(first)).content.decode()
+    assert "first run (not a retry)" in first_page and f"retried as <a href=\"{run_url(retry)}\">run {retry.pk}</a> (retry 1," in first_page
+    retry_page = su.get(run_url(retry)).content.decode()
+    assert '<div class="readonly">retry 1</div>' in retry_page and "(first run," in retry_page
+
+
+def test_run_list_date_drill_down_still_offers_show_all(su):
+    RunFactory(status=Run.Status.SUCCESS)
+    assert "Show all" in su.get(RUNS_URL, {"created_at__gte": "2000-01-01"}).content.decode()
+    assert "Show all" not in su.get(RUNS_URL, {"o": "-1"}).content.decode()

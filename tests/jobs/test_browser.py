@@ -57,6 +57,36 @@ def test_run_a_job_and_watch_it_finish(live_server, celery_worker, admin_user, b
     log_text = page.inner_text("#jobs-run-logs")
     assert log_text.count("from-browser") == 3
     assert page.is_hidden("#jobs-cancel-button")
+    # The read-only timing fields follow the run too (they said "-" until a reload).
+    page.wait_for_function("document.querySelector('.field-finished_at .readonly').textContent.trim() !== '-'")
+    assert page.inner_text(".field-started_at .readonly").strip() != "-"
+    assert page.inner_text(".field-duration_display .readonly").strip() != "-"
     page.screenshot(path=f"{SCREENSHOT_DIR}/jobs-run-page.png", full_page=True)
     run.refresh_from_db()
     assert run.status == Run.Status.SUCCESS
+
+
+@pytest.mark.browser
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_live_log_keeps_only_the_newest_lines(live_server, celery_worker, admin_user, browser_page):
+    from jobs.services import run_create, run_enqueue
+
+    job = JobFactory(title="Chatty echo", task_type="test_echo", default_args={"lines": 3000, "message": "chatty"})
+    run = run_create(job=job, trigger=Run.Trigger.ADMIN, enqueue=False)
+    page = browser_page
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/jobs/run/{run.pk}/change/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "admin-password")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#jobs-run-status [data-status=queued]")
+    run_enqueue(run=run)  # the page is polling already: every line arrives live
+    page.wait_for_selector("#jobs-run-status [data-status=success]", timeout=60_000)
+    page.wait_for_function(
+        "document.querySelector('#jobs-run-logs tbody tr:last-child td.jobs-log-message')?.textContent.includes('line 2999')",
+        timeout=30_000,
+    )
+    rows = page.evaluate("document.querySelectorAll('#jobs-run-logs tbody tr').length")
+    assert 0 < rows <= 1000
+    assert page.is_visible("#jobs-run-logs-trimmed")
+    page.screenshot(path=f"{SCREENSHOT_DIR}/jobs-run-page-live-tail.png", full_page=False)

@@ -72,6 +72,18 @@ def test_runs_filters_by_job_type_status_and_limit():
     assert jobs_error("runs", "--job", "99999").returncode == 2
 
 
+@pytest.mark.django_db
+def test_runs_says_when_there_is_nothing_to_list_and_quick_runs_take_ms():
+    out, _ = jobs("runs")
+    assert out.strip() == "no runs yet"
+    start = timezone.now()
+    RunFactory(status=Run.Status.SUCCESS, started_at=start, finished_at=start + dt.timedelta(milliseconds=25))
+    out, _ = jobs("runs", "--status", "failed")
+    assert out.strip() == "no runs match"
+    out, _ = jobs("runs")
+    assert "25 ms" in out and "0.0 s" not in out
+
+
 # --- run: queued ----------------------------------------------------------------------
 
 

@@ -200,3 +200,52 @@ def test_run_form_field_errors_land_on_the_field():
     assert form.is_valid(), form.errors
     assert form.build() is None
     assert A + "url" in form.errors
+
+
+@pytest.mark.parametrize("key", ["help", "description", "help_text"])
+def test_schema_help_text_is_shown_on_the_field(key):
+    from marshmallow import fields as mf
+
+    from jobs.forms import form_field
+
+    field = form_field("keep_days", mf.Integer(metadata={key: "Keep runs newer than this many days."}), required=False)
+    assert field.help_text == "Keep runs newer than this many days."
+
+
+def test_builtin_job_types_show_their_argument_help():
+    fields = job_form_class("purge_runs", adding=True).base_fields
+    assert fields[A + "keep_days"].help_text == "Keep runs newer than this many days."
+    assert fields[A + "keep_last"].help_text == "Always keep each job's newest K runs."
+
+
+def test_datetime_help_keeps_the_format_hint():
+    from marshmallow import fields as mf
+
+    from jobs.forms import form_field
+
+    field = form_field("since", mf.AwareDateTime(metadata={"help": "Records updated at or after this time."}), required=False)
+    assert field.help_text == "Records updated at or after this time. ISO 8601, e.g. 2024-01-31T12:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"soft_time_limit": "100", "time_limit": "50"}, "soft_time_limit", "Must be less than the time limit (50 s)."),
+        ({"soft_time_limit": "50", "time_limit": "50"}, "soft_time_limit", "Must be less than the time limit (50 s)."),
+        ({"notify_emails": "ops@example.org, not an email"}, "notify_emails", "Not an e-mail address: not, an, email."),
+        ({"notify_emails": "ops@example.org\nnobody@"}, "notify_emails", "Not an e-mail address: nobody@."),
+        ({"slow_factor": "-2"}, "slow_factor", "Enter a factor above 1"),
+    ],
+)
+def test_run_control_nonsense_is_refused_on_its_field(data, field, message):
+    form = job_form({A + "text": "x", **data})
+    assert not form.is_valid()
+    assert message in " ".join(form.errors[field])
+
+
+def test_run_control_sensible_values_pass():
+    form = job_form({
+        A + "text": "x", "soft_time_limit": "50", "time_limit": "60", "slow_factor": "3",
+        "notify_emails": "ops@example.org; dev@example.org\nlead@example.org",
+    })
+    assert form.is_valid(), form.errors

@@ -87,3 +87,17 @@ def test_run_duration_progress_and_querysets():
     active = RunFactory(status=Status.CANCELLING)
     assert set(Run.objects.active()) == {active} | set(Run.objects.filter(status=Status.QUEUED))
     assert run in Run.objects.finished() and active not in Run.objects.finished()
+
+
+@pytest.mark.django_db
+def test_job_create_refuses_run_control_settings_that_cannot_work():
+    from django.core.exceptions import ValidationError
+
+    from jobs.services import job_create
+
+    with pytest.raises(ValidationError) as excinfo:
+        job_create(title="x", task_type="test_echo", soft_time_limit=60, time_limit=30,
+                   notify_emails="ops@example.org, not-an-address", slow_factor=0.5)
+    assert set(excinfo.value.message_dict) == {"soft_time_limit", "notify_emails", "slow_factor"}
+    assert "not-an-address" in excinfo.value.message_dict["notify_emails"][0]
+    assert not Job.objects.filter(title="x").exists()

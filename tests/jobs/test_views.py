@@ -102,3 +102,35 @@ def test_download_streams_every_line(su):
 
 def test_page_size_is_200():
     assert LOG_PAGE_SIZE == 200
+
+
+def test_status_endpoint_gives_the_timing_fields_as_the_page_shows_them(su):
+    started = timezone.now()
+    run = RunFactory(status=Run.Status.RUNNING, started_at=started, heartbeat_at=started, finished_at=None)
+    page = su.get(reverse("admin:jobs_run_change", args=[run.pk])).content.decode()
+    data = json.loads(su.get(reverse("admin:jobs_run_status", args=[run.pk])).content)
+    assert data["shown"]["finished_at"] == "-"
+    for name in ("started_at", "heartbeat_at"):
+        assert data["shown"][name] != "-"
+        # Exactly what the read-only field of the page says, so the live update matches a reload.
+        assert f'<div class="readonly">{data["shown"][name]}</div>' in page
+
+
+def test_status_endpoint_tail_jumps_to_the_newest_lines(su):
+    run = RunFactory(status=Run.Status.RUNNING)
+    add_lines(run, 1200)
+    url = reverse("admin:jobs_run_status", args=[run.pk])
+    data = json.loads(su.get(url, {"after": 10, "tail": 1}).content)
+    assert [line["seq"] for line in data["logs"]] == list(range(700, 1200))
+    assert data["skipped_logs"] is True and data["more_logs"] is False
+    data = json.loads(su.get(url, {"after": 1150, "tail": 1}).content)
+    assert [line["seq"] for line in data["logs"]] == list(range(1151, 1200)) and data["skipped_logs"] is False
+    data = json.loads(su.get(url, {"after": -1, "tail": 1, "level": 40}).content)
+    assert [line["seq"] for line in data["logs"]] == [i for i in range(1200) if i % 100 == 7]
+
+
+def test_log_paging_links_have_no_stray_ampersand(su):
+    run = RunFactory(status=Run.Status.SUCCESS)
+    add_lines(run, 450)
+    page = su.get(reverse("admin:jobs_run_change", args=[run.pk])).content.decode()
+    assert '?log_after=199"' in page and '?log_last=1"' in page and "?&amp;" not in page

@@ -7,7 +7,8 @@ import pytest
 from jobs import context
 from jobs.exceptions import RunCancelled
 from tests.vocabularies.conftest import ror_sample
-from vocabularies.importing import _older_than, vocabulary_import
+from vocabularies.batches import _older_than
+from vocabularies.importing import vocabulary_import
 from vocabularies.models import Affiliation
 from vocabularies.readers.ror import affiliation_row
 from vocabularies.targets import AFFILIATIONS

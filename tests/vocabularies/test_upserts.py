@@ -62,3 +62,36 @@ def test_overlong_values_are_cut_and_nul_characters_dropped():
     vocabulary_import(target=AWARDS, records=[record], mapper=award_row)
     award = Award.objects.get()
     assert award.acronym == "A" * 200 and award.title == "nulbyte"
+
+
+@pytest.mark.django_db
+def test_copy_straight_into_the_table_falls_back_when_a_row_was_stored_meanwhile():
+    from vocabularies.upserts import _pg_write
+
+    rows = _rows()
+    assert _pg_write(AFFILIATIONS, rows[:3], all_new=True) == {"created": 3, "updated": 0, "unchanged": 0}
+    renamed = _rows()[:5]
+    renamed[0]["name"] = "Renamed"
+    renamed[0]["content_hash"] = row_hash({k: v for k, v in renamed[0].items() if k != "content_hash"})
+    # As if another import stored rows[:3] between the hash lookup and the COPY:
+    assert _pg_write(AFFILIATIONS, renamed, all_new=True) == {"created": 2, "updated": 1, "unchanged": 2}
+    assert Affiliation.objects.get(ror_id=renamed[0]["ror_id"]).name == "Renamed" and Affiliation.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_serialized_rows_give_the_same_rows_as_dicts():
+    import orjson
+
+    from vocabularies.upserts import batch_upsert_serialized
+
+    rows = _rows()
+    serialized = []
+    for row in rows:
+        payload = orjson.dumps({k: v for k, v in row.items() if k != "content_hash"}, option=orjson.OPT_SORT_KEYS)
+        serialized.append((row["ror_id"], row["content_hash"], payload))
+    assert batch_upsert_serialized(target=AFFILIATIONS, rows=serialized) == {"created": len(rows), "updated": 0, "unchanged": 0}
+    from_bytes = list(Affiliation.objects.values())
+    Affiliation.objects.all().delete()
+    batch_upsert(target=AFFILIATIONS, rows=rows)
+    assert [dict(r, id=0) for r in Affiliation.objects.values()] == [dict(r, id=0) for r in from_bytes]
+    assert batch_upsert_serialized(target=AFFILIATIONS, rows=serialized) == {"created": 0, "updated": 0, "unchanged": len(rows)}

@@ -10,7 +10,6 @@ as a deletion.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gzip
 import os
 import re
@@ -24,6 +23,7 @@ from lxml import etree
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
 from vocabularies.readers.files import DELETE, GZIP_MAGIC, Prefetch, ProgressReader, head, tar_stream_members
+from vocabularies.readers.orcidcuts import _head, _slim
 
 NS = {
     "common": "http://www.orcid.org/ns/common",
@@ -43,42 +43,111 @@ DEACTIVATED = "deactivated"
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 
-@functools.lru_cache(maxsize=256)
-def _clark(path: str) -> str:
-    """``common:name/x:y`` -> ``{uri}name/{uri}y``: lxml caches Clark paths, not prefix maps."""
-    return "/".join(f"{{{NS[p.split(':')[0]]}}}{p.split(':')[1]}" if ":" in p else p for p in path.split("/"))
+def _q(name: str) -> str:
+    prefix, local = name.split(":")
+    return f"{{{NS[prefix]}}}{local}"
 
 
-def _text(elem, path: str) -> str:
-    found = elem.find(_clark(path))
-    return (found.text or "").strip() if found is not None and found.text else ""
+def _first_children(elem) -> dict:
+    """Tag -> first child element with that tag: one pass, instead of one path search per field."""
+    found: dict = {}
+    if elem is not None:
+        for child in elem:
+            found.setdefault(child.tag, child)
+    return found
 
 
-def _employment(elem) -> dict:
-    org = elem.find(_clark("common:organization"))
-    source = _text(org, "common:disambiguated-organization/common:disambiguation-source").upper() if org is not None else ""
-    identifier = _text(org, "common:disambiguated-organization/common:disambiguated-organization-identifier") if org is not None else ""
+def _text(elem) -> str:
+    return elem.text.strip() if elem is not None and elem.text else ""
+
+
+ORGANIZATION, NAME, ADDRESS, CITY, COUNTRY = (
+    _q("common:organization"), _q("common:name"), _q("common:address"), _q("common:city"), _q("common:country"),
+)
+DISAMBIGUATED, DISAMBIGUATED_ID, DISAMBIGUATION_SOURCE = (
+    _q("common:disambiguated-organization"), _q("common:disambiguated-organization-identifier"),
+    _q("common:disambiguation-source"),
+)
+DEPARTMENT, ROLE, START_DATE, END_DATE, YEAR = (
+    _q("common:department-name"), _q("common:role-title"), _q("common:start-date"), _q("common:end-date"), _q("common:year"),
+)
+
+
+def _employment(fields: dict) -> dict:
+    """Map the children of an ``employment-summary`` (see ``_first_children``) to a plain dict."""
+    org = _first_children(fields.get(ORGANIZATION))
+    address = _first_children(org.get(ADDRESS))
+    disambiguated = _first_children(org.get(DISAMBIGUATED))
+    source = _text(disambiguated.get(DISAMBIGUATION_SOURCE)).upper()
+    identifier = _text(disambiguated.get(DISAMBIGUATED_ID))
     return {
-        "organisation": _text(org, "common:name") if org is not None else "",
-        "city": _text(org, "common:address/common:city") if org is not None else "",
-        "country": _text(org, "common:address/common:country") if org is not None else "",
+        "organisation": _text(org.get(NAME)),
+        "city": _text(address.get(CITY)),
+        "country": _text(address.get(COUNTRY)),
         "ror": identifier.rsplit("/", 1)[-1] if source == "ROR" else "",
         "grid": identifier if source == "GRID" else "",
         "ringgold": identifier if source == "RINGGOLD" else "",
-        "department": _text(elem, "common:department-name"),
-        "role": _text(elem, "common:role-title"),
-        "start_year": _text(elem, "common:start-date/common:year"),
+        "department": _text(fields.get(DEPARTMENT)),
+        "role": _text(fields.get(ROLE)),
+        "start_year": _text(_first_children(fields.get(START_DATE)).get(YEAR)),
     }
 
 
 _local = threading.local()
-PERSON_NAME = "person:person/person:name/personal-details:"
-OTHER_NAMES = _clark("person:person/other-name:other-names/other-name:other-name/other-name:content")
-END_DATE = _clark("common:end-date")
-EMPLOYMENT_PATHS = (
-    _clark("activities:activities-summary/activities:employments/activities:affiliation-group/employment:employment-summary"),
-    _clark("activities:activities-summary/activities:employments/employment:employment-summary"),  # 2.x layout
+IDENTIFIER, PATH, HISTORY, LAST_MODIFIED, DEACTIVATION = (
+    _q("common:orcid-identifier"), _q("common:path"), _q("history:history"), _q("common:last-modified-date"),
+    _q("history:deactivation-date"),
 )
+PERSON, PERSON_NAME, OTHER_NAMES, OTHER_NAME, OTHER_NAME_CONTENT = (
+    _q("person:person"), _q("person:name"), _q("other-name:other-names"), _q("other-name:other-name"),
+    _q("other-name:content"),
+)
+GIVEN_NAMES, FAMILY_NAME, CREDIT_NAME = (
+    _q("personal-details:given-names"), _q("personal-details:family-name"), _q("personal-details:credit-name"),
+)
+SUMMARY, EMPLOYMENTS, GROUP, EMPLOYMENT = (
+    _q("activities:activities-summary"), _q("activities:employments"), _q("activities:affiliation-group"),
+    _q("employment:employment-summary"),
+)
+
+
+def _employments(employments) -> list[dict]:
+    """Current employments (no end date): grouped ones (3.0), then ungrouped ones (2.x layout)."""
+    grouped, direct = [], []
+    for child in employments if employments is not None else ():
+        if child.tag == GROUP:
+            grouped.extend(item for item in child if item.tag == EMPLOYMENT)
+        elif child.tag == EMPLOYMENT:
+            direct.append(child)
+    found = []
+    for elem in grouped + direct:
+        fields = _first_children(elem)
+        if END_DATE not in fields:
+            found.append(_employment(fields))
+    return found
+
+
+def _record(root) -> dict:
+    top = _first_children(root)
+    history = _first_children(top.get(HISTORY))
+    person = _first_children(top.get(PERSON))
+    name = _first_children(person.get(PERSON_NAME))
+    other_names = []
+    for group in top[PERSON] if PERSON in top else ():
+        if group.tag == OTHER_NAMES:
+            for other in group:
+                if other.tag == OTHER_NAME:
+                    other_names.extend(_text(content) for content in other if content.tag == OTHER_NAME_CONTENT)
+    return {
+        "orcid_id": _text(_first_children(top.get(IDENTIFIER)).get(PATH)) or (root.get("path") or "").strip("/"),
+        "given_names": _text(name.get(GIVEN_NAMES)),
+        "family_name": _text(name.get(FAMILY_NAME)),
+        "credit_name": _text(name.get(CREDIT_NAME)),
+        "other_names": [n for n in other_names if n],
+        "employments": _employments(_first_children(top.get(SUMMARY)).get(EMPLOYMENTS)),
+        "last_modified": _text(history.get(LAST_MODIFIED)) or None,
+        DEACTIVATED: DEACTIVATION in history,
+    }
 
 
 def _parser() -> etree.XMLParser:
@@ -87,43 +156,28 @@ def _parser() -> etree.XMLParser:
     if parser is None:
         parser = _local.parser = etree.XMLParser(
             resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-            remove_comments=True, remove_pis=True,
+            remove_comments=True, remove_pis=True, remove_blank_text=True,  # every value read is stripped
         )
     return parser
-
-
-EMPLOYMENTS_END = b"</activities:employments>"
-HEAD_CLOSE = b"</activities:activities-summary></record:record>"
-
-
-def _head(data: bytes) -> bytes | None:
-    """The record up to its employments, closed: what we read precedes works, fundings, ...
-
-    Works are usually most of a record (the real sample: 24 KB of 289 KB precede them).
-    Only for documents written the way ORCID writes them (``record:`` and ``activities:``
-    prefixes); if the cut document does not parse, the whole one is parsed instead.
-    """
-    if not data.lstrip()[:200].startswith((b"<?xml", b"<record:record")):
-        return None
-    end = data.find(EMPLOYMENTS_END)
-    if end < 0 or data.find(b"<record:record", 0, end) < 0:
-        return None
-    return data[: end + len(EMPLOYMENTS_END)] + HEAD_CLOSE
 
 
 def orcid_parse(data: bytes, name: str) -> dict:
     """Parse one ORCID record document into a plain dict; raise ``RecordInvalid`` when unusable.
 
-    Each record is its own small file: it is parsed in one go (the head only, see
-    ``_head``), not with ``iterparse``, which costs 3x more per record here.
+    Each record is its own small file: it is parsed in one go (only the elements read,
+    see ``_slim``, else the head, see ``_head``), not with ``iterparse``, which costs 3x
+    more per record here.
     """
     root = None
-    head = _head(data)
-    if head is not None:
+    for cut in (_slim, _head):
+        piece = cut(data)
+        if piece is None:
+            continue
         try:
-            root = etree.fromstring(head, _parser())
+            root = etree.fromstring(piece, _parser())
+            break
         except etree.XMLSyntaxError:
-            root = None  # the shortcut did not fit this document: parse all of it
+            root = None  # the shortcut did not fit this document: try the next one
     if root is None:
         try:
             root = etree.fromstring(data, _parser())
@@ -132,23 +186,7 @@ def orcid_parse(data: bytes, name: str) -> dict:
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise RecordInvalid(name, "XML DOCTYPE declaring entities is refused")
-    employments = [
-        _employment(elem)
-        for path in EMPLOYMENT_PATHS
-        for elem in root.iterfind(path)
-        if elem.find(END_DATE) is None
-    ]
-    other_names = [(e.text or "").strip() for e in root.iterfind(OTHER_NAMES)]
-    return {
-        "orcid_id": _text(root, "common:orcid-identifier/common:path") or (root.get("path") or "").strip("/"),
-        "given_names": _text(root, PERSON_NAME + "given-names"),
-        "family_name": _text(root, PERSON_NAME + "family-name"),
-        "credit_name": _text(root, PERSON_NAME + "credit-name"),
-        "other_names": [n for n in other_names if n],
-        "employments": employments,
-        "last_modified": _text(root, "history:history/common:last-modified-date") or None,
-        DEACTIVATED: root.find(_clark("history:history/history:deactivation-date")) is not None,
-    }
+    return _record(root)
 
 
 def _member_id(name: str) -> str:

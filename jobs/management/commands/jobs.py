@@ -119,7 +119,11 @@ class Command(BaseCommand):
                 filters["task_type"] = job
             else:
                 raise bad_input(f"unknown job {job!r}: not a job id nor a job type id")
-        self.console.print(tables.table("Runs", tables.RUN_COLUMNS, tables.run_rows(status=status, limit=limit, **filters)))
+        rows = tables.run_rows(status=status, limit=limit, **filters)
+        if not rows:
+            self.stdout.write("no runs match" if (filters or status) else "no runs yet")
+            return
+        self.console.print(tables.table("Runs", tables.RUN_COLUMNS, rows))
 
     # --- logs / cancel ------------------------------------------------------------------
 

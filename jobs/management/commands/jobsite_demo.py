@@ -30,11 +30,22 @@ class Command(BaseCommand):
     def _superuser(self):
         User = get_user_model()
         username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "admin")
+        url = f"http://127.0.0.1:{os.environ.get('PORT') or 8000}/admin/"
         if User.objects.filter(username=username).exists():
-            self.stdout.write(f"admin user {username!r} exists")
+            self.stdout.write(
+                f"admin user {username!r} exists (`manage.py changepassword {username}` sets a new password); open {url}"
+            )
             return
-        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or secrets.token_urlsafe(12)
+        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or generated_password()
         email = os.environ.get("DJANGO_SUPERUSER_EMAIL", "admin@localhost")
         User.objects.create_superuser(username, email, password)
         shown = "(from DJANGO_SUPERUSER_PASSWORD)" if os.environ.get("DJANGO_SUPERUSER_PASSWORD") else password
-        self.stdout.write(self.style.SUCCESS(f"created admin user {username!r} with password {shown}"))
+        self.stdout.write(self.style.SUCCESS(f"created admin user {username!r} with password {shown}; open {url}"))
+
+
+def generated_password() -> str:
+    """A random password that starts and ends with a letter or digit (easy to select and paste)."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password[0].isalnum() and password[-1].isalnum():
+            return password

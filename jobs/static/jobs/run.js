@@ -7,6 +7,8 @@ window.addEventListener('DOMContentLoaded', () => {
   const logs = document.getElementById('jobs-run-logs');
   const follow = logs && logs.dataset.follow === '1';
   let after = logs ? logs.dataset.after : '-1';
+  // The page keeps at most this many live lines (older ones: the log's pages or the download).
+  const MAX_LIVE_ROWS = 1000;
   let finalPolls = 0;
   const $ = (id) => document.getElementById(id);
 
@@ -29,6 +31,10 @@ window.addEventListener('DOMContentLoaded', () => {
     badge.textContent = data.status_display;
     $('jobs-run-status').replaceChildren(badge);
     text($('jobs-run-duration'), duration(data.duration_seconds));
+    for (const [name, value] of Object.entries(data.shown || {})) {
+      text(document.querySelector('.field-' + name + ' .readonly'), value);
+    }
+    text(document.querySelector('.field-duration_display .readonly'), duration(data.duration_seconds));
     const progress = $('jobs-run-progress');
     if (data.progress_done !== null || data.progress_total !== null) {
       show(progress, true);
@@ -54,10 +60,10 @@ window.addEventListener('DOMContentLoaded', () => {
     for (const el of document.querySelectorAll('.jobs-when-active')) show(el, data.active);
     show($('jobs-run-polling'), data.active);
     if (!data.active) show($('jobs-run-reload'), true);
-    appendLogs(data.logs || []);
+    appendLogs(data.logs || [], Boolean(data.skipped_logs));
   }
 
-  function appendLogs(lines) {
+  function appendLogs(lines, skipped) {
     if (!logs || !lines.length) return;
     const body = logs.querySelector('tbody');
     for (const line of lines) {
@@ -73,6 +79,9 @@ window.addEventListener('DOMContentLoaded', () => {
       body.append(tr);
       after = String(line.seq);
     }
+    let trimmed = skipped;
+    while (body.rows.length > MAX_LIVE_ROWS) { body.deleteRow(0); trimmed = true; }
+    if (trimmed) show($('jobs-run-logs-trimmed'), true);
     show($('jobs-run-logs-empty'), false);
   }
 
@@ -80,6 +89,7 @@ window.addEventListener('DOMContentLoaded', () => {
     const params = new URLSearchParams();
     if (follow) {
       params.set('after', after);
+      params.set('tail', '1');
       if (logs.dataset.level) params.set('level', logs.dataset.level);
       if (logs.dataset.q) params.set('q', logs.dataset.q);
     }

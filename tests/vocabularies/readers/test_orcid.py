@@ -6,7 +6,7 @@ from tests.vocabularies import orcid_fixtures as fx
 from tests.vocabularies.conftest import orcid_targz
 from vocabularies.exceptions import ImportFailed, RecordInvalid
 from vocabularies.readers.files import DELETE
-from vocabularies.readers.orcid import _head, name_row, orcid_parse, orcid_records
+from vocabularies.readers.orcid import _head, _slim, name_row, orcid_parse, orcid_records
 
 
 def test_real_record_3_0():
@@ -91,3 +91,50 @@ def test_head_shortcut_falls_back_when_the_cut_does_not_parse():
     tricky = real.replace(b"<common:orcid-identifier>", b"<!-- </activities:employments> --><common:orcid-identifier>", 1)
     assert _head(tricky) is not None
     assert orcid_parse(tricky, "x") == orcid_parse(real, "x")
+
+
+def _sample_records() -> dict[str, bytes]:
+    samples = {path.name: path.read_bytes() for path in sorted((fx.ORCID_RECORD.parent.parent).glob("*/*.xml"))}
+    samples.update({"2x": fx.layout_2x(), "deactivated": fx.deactivated(fx.REAL_ID), "no-family": fx.without_family_name()})
+    return samples
+
+
+def _full_parse(data: bytes, name: str) -> dict:
+    from lxml import etree
+
+    from vocabularies.readers import orcid
+
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    return orcid._record(root)
+
+
+@pytest.mark.parametrize("name", sorted(_sample_records()))
+def test_slim_and_head_shortcuts_read_what_a_full_parse_reads(name):
+    data = _sample_records()[name]
+    assert orcid_parse(data, name) == _full_parse(data, name)
+
+
+def test_slim_shortcut_keeps_only_the_elements_read():
+    real = fx.real()
+    slim = _slim(real)
+    assert slim is not None and len(slim) < len(_head(real)) and b"work:work-summary" not in slim
+    assert orcid_parse(real, "x")["employments"] and orcid_parse(real, "x")["given_names"]
+
+
+@pytest.mark.parametrize("change", [
+    lambda xml: xml.replace(b"<common:orcid-identifier>", b"<!-- <person:person> --><common:orcid-identifier>", 1),
+    lambda xml: xml.replace(b"<person:person ", b"<p:person xmlns:p='http://www.orcid.org/ns/person' ", 1).replace(
+        b"</person:person>", b"</p:person>", 1),
+])
+def test_slim_shortcut_is_not_used_for_unusual_documents(change):
+    changed = change(fx.real())
+    assert _slim(changed) is None
+    assert orcid_parse(changed, "x") == orcid_parse(fx.real(), "x")
+
+
+def test_value_with_entities_and_only_blanks():
+    xml = fx.real().replace(b"<common:name>ORCID</common:name>", b"<common:name>A &amp; B &#233;</common:name>", 1)
+    xml = xml.replace(b"<common:role-title>Director of Product</common:role-title>", b"<common:role-title>  </common:role-title>")
+    employments = orcid_parse(xml, "x")["employments"]
+    assert "A & B \u00e9" in [e["organisation"] for e in employments]
+    assert employments == _full_parse(xml, "x")["employments"]

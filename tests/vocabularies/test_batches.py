@@ -1,0 +1,197 @@
+"""Records -> batches, in this process or a forked one: same rows, counters and errors either way."""
+
+import datetime as dt
+import json
+import os
+import signal
+
+import pytest
+
+from jobs import context
+from jobs.exceptions import RunCancelled
+from tests.vocabularies import openaire_fixtures as ofx
+from tests.vocabularies import orcid_fixtures as ofx_orcid
+from tests.vocabularies.conftest import ror_sample
+from vocabularies import targets
+from vocabularies.batches import forked_batches, prepared_batches
+from vocabularies.exceptions import ImportFailed, RecordInvalid
+from vocabularies.importing import vocabulary_import
+from vocabularies.models import Affiliation, Award, Funder, Name
+from vocabularies.readers.openaire import award_row
+from vocabularies.readers.orcid import name_row, orcid_parse
+from vocabularies.readers.ror import affiliation_row, funder_row
+
+
+@pytest.fixture
+def handle():
+    made = []
+
+    def make(**kw):
+        run = context.RunHandle(None, **kw)
+        made.append(context.activate(run))
+        return run
+
+    yield make
+    for token in reversed(made):
+        context.deactivate(token)
+
+
+def _ror_records():
+    records = json.loads(json.dumps(ror_sample()))
+    duplicate = json.loads(json.dumps(records[0]))
+    duplicate["status"] = "inactive"
+    for name in records[3]["names"]:
+        name["value"] = "x" * 600  # cut to the column size
+    del records[5]["id"]  # errored
+    return [*records, duplicate, RecordInvalid("broken-entry", "not JSON")]
+
+
+def _orcid_records():
+    other = "0000-0002-1825-0097"
+    return [
+        orcid_parse(ofx_orcid.real(), "real"),
+        orcid_parse(ofx_orcid.with_id(other), other),
+        orcid_parse(ofx_orcid.deactivated(other), other),  # deletes the one before
+        {"orcid_id": "bad"},
+    ]
+
+
+CASES = {
+    "ror": (targets.AFFILIATIONS, affiliation_row, _ror_records, Affiliation),
+    "ror-funders": (targets.FUNDERS, funder_row, _ror_records, Funder),
+    "orcid": (targets.NAMES, name_row, _orcid_records, Name),
+    "openaire": (targets.AWARDS, award_row, lambda: [ofx.V7_H2020, ofx.V8_NSF, ofx.V9_FWF, {"id": 3}], Award),
+}
+
+
+def _stored(model):
+    """Every stored row without its primary key, in a stable order."""
+    rows = [{k: v for k, v in row.items() if k != "id"} for row in model.objects.values()]
+    return sorted(rows, key=lambda row: row["content_hash"])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_forked_and_in_process_imports_write_the_same(handle, case):
+    target, mapper, records, model = CASES[case]
+    if case == "openaire":
+        Funder.objects.create(ror_id="00k4n6c32", name="European Commission", status="active", content_hash="-")
+    outcomes = []
+    for fork in (False, True):
+        model.objects.all().delete()
+        run = handle()
+        vocabulary_import(target=target, records=iter(records()), mapper=mapper, batch_size=2, fork=fork)
+        again = handle()
+        vocabulary_import(target=target, records=iter(records()), mapper=mapper, batch_size=2, fork=fork)
+        outcomes.append((_stored(model), dict(run.counters), run.errors, dict(again.counters)))
+    assert outcomes[0] == outcomes[1]
+    rows, counters, errors, again = outcomes[1]
+    assert rows and counters.get("errored") == len(errors) >= 1
+    assert again.get("unchanged", 0) >= 1  # (duplicates and deletions across batches are re-applied)
+    if case == "ror":
+        assert Affiliation.objects.get(ror_id=ror_sample()[0]["id"][-9:]).status == "inactive"  # the last one wins
+        assert max(len(row["name"]) for row in rows) == 500
+    if case == "openaire":
+        assert Award.objects.filter(funder__isnull=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forked_since_skips_and_reports_progress(handle):
+    run = handle()
+
+    def reader():
+        for number, record in enumerate(ror_sample(), 1):
+            context.current_run().progress(number, 17)
+            yield record
+
+    since = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    vocabulary_import(target=targets.AFFILIATIONS, records=reader(), mapper=affiliation_row, since=since, fork=True)
+    assert run.counters == {"skipped": len(ror_sample())} and (run.done, run.total) == (len(ror_sample()), 17)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forked_reader_failure_keeps_earlier_batches_and_its_message(handle):
+    handle()
+
+    def reader():
+        yield from ror_sample()[:3]
+        raise ImportFailed("dump.zip: invalid or truncated JSON after record 3")
+
+    with pytest.raises(ImportFailed, match="truncated JSON after record 3"):
+        vocabulary_import(target=targets.AFFILIATIONS, records=reader(), mapper=affiliation_row, batch_size=2, fork=True)
+    assert Affiliation.objects.count() == 2  # the first batch; never half of one
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forked_unexpected_error_is_raised_with_the_child_traceback(handle):
+    handle()
+
+    def mapper(record):
+        raise KeyError("surprise")
+
+    with pytest.raises(KeyError, match="surprise") as info:
+        vocabulary_import(target=targets.AFFILIATIONS, records=ror_sample(), mapper=mapper, fork=True)
+    assert "in the parsing process" in "".join(getattr(info.value, "__notes__", []))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forked_killed_child_fails_the_import(handle):
+    handle()
+
+    def reader():
+        yield from ror_sample()[:2]
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(ImportFailed, match="ended without a result"):
+        vocabulary_import(target=targets.AFFILIATIONS, records=reader(), mapper=affiliation_row, batch_size=1, fork=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forked_limit_and_cancellation(handle):
+    handle()
+    vocabulary_import(target=targets.AFFILIATIONS, records=iter(ror_sample() * 3), mapper=affiliation_row, limit=5, fork=True)
+    assert Affiliation.objects.count() == 5
+    handle(cancel_check=lambda: True)
+    with pytest.raises(RunCancelled):
+        vocabulary_import(target=targets.AFFILIATIONS, records=iter(ror_sample()), mapper=affiliation_row, fork=True)
+
+
+def test_errors_alone_fill_a_batch():
+    batches = list(prepared_batches(
+        target=targets.AFFILIATIONS, records=[RecordInvalid(str(n), "bad") for n in range(5)], mapper=affiliation_row,
+        since=None, limit=None, batch_size=2, serialized=True,
+    ))
+    assert [len(b.errors) for b in batches] == [2, 2, 1] and batches[-1].read == 5
+
+
+def test_forked_batches_stop_the_child_when_closed():
+    def produce():
+        yield from prepared_batches(
+            target=targets.AFFILIATIONS, records=iter(ror_sample() * 1000), mapper=affiliation_row,
+            since=None, limit=None, batch_size=1, serialized=True,
+        )
+
+    batches = forked_batches(produce)
+    first = next(batches)
+    batches.close()  # kills and reaps the child
+    key, digest, payload = first.rows[0]
+    assert key == ror_sample()[0]["id"][-9:] and len(digest) == 32 and json.loads(payload)["ror_id"] == key
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forked_child_reports_progress_even_if_a_thread_held_the_handle_lock_at_the_fork(handle):
+    run = handle()
+    run._lock.acquire()  # as if the run monitor were taking a snapshot at that moment
+
+    def produce():
+        context.current_run().progress(7, 9)  # would block forever on the inherited lock
+        yield from prepared_batches(
+            target=targets.AFFILIATIONS, records=iter(ror_sample()), mapper=affiliation_row,
+            since=None, limit=None, batch_size=100, serialized=True,
+        )
+
+    try:
+        batches = list(forked_batches(produce))
+    finally:
+        run._lock.release()
+    assert batches[0].progress == (7, 9) and len(batches[0].rows) == len(ror_sample())
