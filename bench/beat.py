@@ -169,13 +169,19 @@ def phase_jobsite(n: int, minutes: float, tmp: Path, base: dt.datetime) -> dict:
         duplicates = sum(c - 1 for c in seen.values())
         misses = sum(1 for i, ticks in expected.items() for t in ticks if (jobs[i], t) not in seen)
         lateness = [(s - d).total_seconds() for _, d, s, _ in rows if s is not None]
+        by_minute: dict[int, list] = {}
+        for _, d, s, _ in rows:
+            if s is not None:
+                by_minute.setdefault(int((d - start).total_seconds() // 60), []).append((s - d).total_seconds())
         statuses = {}
         for *_, status in rows:
             statuses[status] = statuses.get(status, 0) + 1
         Job.objects.filter(pk__in=jobs).update(active=False)
         PeriodicTask.objects.filter(job__pk__in=jobs).update(enabled=False)
         _ = index
-        return lateness, duplicates, misses, {"expected": sum(len(t) for t in expected.values()), "statuses": statuses}
+        return lateness, duplicates, misses, {
+            "expected": sum(len(t) for t in expected.values()), "statuses": statuses, "by_minute": by_minute,
+        }
 
     return measure("jobsite", n, minutes, tmp, collect)
 
@@ -205,6 +211,7 @@ def phase_stock(n: int, minutes: float, tmp: Path, base: dt.datetime) -> dict:
         starts = [json.loads(x) for x in client.lrange(RECORD_KEY, 0, -1)]
         seen: dict[tuple, int] = {}
         lateness = []
+        by_minute: dict[int, list] = {}
         for slot, at in starts:
             t = dt.datetime.fromtimestamp(at, dt.UTC)
             anchor = phases[slot]
@@ -213,10 +220,11 @@ def phase_stock(n: int, minutes: float, tmp: Path, base: dt.datetime) -> dict:
                 continue
             seen[(slot, tick)] = seen.get((slot, tick), 0) + 1
             lateness.append((t - tick).total_seconds())
+            by_minute.setdefault(int((tick - start).total_seconds() // 60), []).append((t - tick).total_seconds())
         duplicates = sum(c - 1 for c in seen.values())
         misses = sum(1 for i, ticks in expected.items() for t in ticks if (i, t) not in seen)
         client.delete(RECORD_KEY)
-        return lateness, duplicates, misses, {"expected": sum(len(t) for t in expected.values())}
+        return lateness, duplicates, misses, {"expected": sum(len(t) for t in expected.values()), "by_minute": by_minute}
 
     return measure("django-celery-beat", n, minutes, tmp, collect)
 
@@ -229,6 +237,9 @@ def report(result: dict):
         + (f" statuses={result['statuses']}" if "statuses" in result else ""),
         flush=True,
     )
+    minutes = sorted(result.get("by_minute", {}).items())
+    print(" " * 22 + "per minute p99/max: " + "  ".join(
+        f"m{m}={percentile(v, 0.99):.2f}/{max(v):.2f}s" for m, v in minutes), flush=True)
 
 
 def main():

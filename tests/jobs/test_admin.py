@@ -507,7 +507,7 @@ def test_delete_pages_count_log_lines_instead_of_listing_them(su):
     response = su.post(RUNS_URL, {"action": "delete_selected", "_selected_action": [runs[0].pk]})
     assert "Log lines: 600" in response.content.decode()
     assert su.post(job_url(job, "delete"), {"post": "yes"}).status_code == 302
-    assert not Job.objects.exists() and not Run.objects.exists() and not RunLog.objects.exists()
+    assert not Job.objects.filter(pk=job.pk).exists() and not Run.objects.exists() and not RunLog.objects.exists()
 
 
 def test_delete_page_asks_for_run_delete_permission():
