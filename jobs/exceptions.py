@@ -45,3 +45,7 @@ def format_messages(messages, prefix="") -> str:
         text = " ".join(str(m) if not isinstance(m, (dict, list)) else format_messages(m, prefix) for m in messages)
         return f"{prefix}: {text}" if prefix else text
     return f"{prefix}: {messages}" if prefix else str(messages)
+
+
+class ScheduleInvalid(ValueError):
+    """A schedule (crontab, interval, date and time, time zone) that cannot be stored."""

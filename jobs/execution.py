@@ -136,10 +136,12 @@ def run_execute(*, run_id: int) -> str | None:
         logger.warning("run_end_lost run_id=%s wanted=%s current=%s", run.pk, status, current)
         return current
     logger.info("run_finished run_id=%s status=%s", run.pk, status)
+    _after_end(run, status)
     return status
 
 
-_JOB_FIELDS = ("id", "title", "task_type", "soft_time_limit")
+# In the model's field order (Model.from_db maps partial rows by it); the last three are read by jobs.followups.
+_JOB_FIELDS = ("id", "title", "task_type", "overlap_policy", "soft_time_limit", "max_retries", "notify_emails")
 _CLAIM_CHANGES = ("status", "started_at", "heartbeat_at", "host")
 
 
@@ -195,6 +197,13 @@ def _converted(fields, values, connection) -> list:
 @functools.cache
 def _hostname() -> str:
     return socket.gethostname()[:255]
+
+
+def _after_end(run: Run, status: str) -> None:
+    """Retry, release the job's waiting run, notify (jobs.followups)."""
+    from jobs.followups import run_followups
+
+    run_followups(run_id=run.pk, status=status, job=run.job)
 
 
 def _call(run: Run, handle: context.RunHandle) -> dict:

@@ -70,6 +70,11 @@ class Job(models.Model):
         null=True, blank=True, help_text="Alert when a run takes longer than this multiple of the median success."
     )
 
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask", null=True, blank=True, editable=False,
+        on_delete=models.SET_NULL, related_name="job", help_text="The job's schedule (owned by jobs.scheduling).",
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -208,6 +213,14 @@ class Run(models.Model):
     message = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
     host = models.CharField("worker host", max_length=255, blank=True)
+
+    held = models.BooleanField(
+        default=False, help_text="Queued behind the job's active run (overlap policy queue); sent when it ends."
+    )
+    not_before = models.DateTimeField(null=True, blank=True, help_text="Sent with a countdown (a retry's backoff).")
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    slow_notified_at = models.DateTimeField(null=True, blank=True, help_text="When the slow-run alert went out.")
+    reenqueued_at = models.DateTimeField(null=True, blank=True, help_text="When the reaper sent a lost message again.")
 
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
     attempt = models.PositiveSmallIntegerField(default=0)

@@ -131,6 +131,10 @@ def job_update(*, job: Job, default_args: dict | None = None, **changes) -> Job:
         setattr(job, name, value)
     job.full_clean()
     job.save()
+    if "active" in changes or "title" in changes:
+        from jobs.scheduling import schedule_sync
+
+        schedule_sync(job=job)
     return job
 
 
@@ -148,6 +152,8 @@ def run_create(
     retry_of: Run | None = None,
     status: str = Status.QUEUED,
     message: str = "",
+    hold: bool = False,
+    countdown: float | None = None,
     enqueue: bool = True,
 ) -> Run:
     """Create a run and queue it once the transaction commits.
@@ -155,8 +161,10 @@ def run_create(
     ``args`` are validated over the job's defaults and passed through the type's
     ``build_task_arguments``; ``task_args`` (already-built arguments of an earlier run)
     skip that step. A run created with a final ``status`` (a skipped tick) is stored
-    and not queued; ``enqueue=False`` stores a queued run that the caller executes
-    itself (``manage.py jobs run --foreground``) instead of sending it to the broker.
+    and not queued; a ``hold`` run waits for the job's active run (overlap policy
+    "queue"); ``countdown`` delays the message (a retry's backoff); ``enqueue=False``
+    stores a queued run that the caller executes itself (``manage.py jobs run
+    --foreground``) instead of sending it to the broker.
     """
     if task_args is None:
         task_args = run_arguments_build(job=job, args=args)
@@ -177,13 +185,15 @@ def run_create(
         retry_of=retry_of,
         attempt=(retry_of.attempt + 1) if retry_of is not None else 0,
         message=message,
+        held=hold and status == Status.QUEUED,
+        not_before=now + dt.timedelta(seconds=countdown) if countdown else None,
     )
     if status in Run.FINAL_STATUSES:
         run.finished_at = now
     run.save(force_insert=True)
     logger.info("run_created run_id=%s job_id=%s trigger=%s status=%s", run.pk, job.pk, trigger, status)
-    if status == Status.QUEUED and enqueue:
-        transaction.on_commit(lambda: run_enqueue(run=run))
+    if status == Status.QUEUED and enqueue and not run.held:
+        transaction.on_commit(lambda: run_enqueue(run=run, countdown=countdown))
     return run
 
 
@@ -219,8 +229,16 @@ def run_cancel(*, run: Run, user=None) -> Run:
         run_id=run.pk, from_statuses=[Status.QUEUED], to_status=Status.CANCELLED, cancelled_by=by, message="cancelled before it started"
     ):
         logger.info("run_cancelled run_id=%s while=queued", run.pk)
-    elif run_transition(run_id=run.pk, from_statuses=[Status.RUNNING], to_status=Status.CANCELLING, cancelled_by=by):
+        from jobs.followups import run_followups
+
+        run_followups(run_id=run.pk)
+    elif run_transition(
+        run_id=run.pk, from_statuses=[Status.RUNNING], to_status=Status.CANCELLING, cancelled_by=by, cancel_requested_at=timezone.now()
+    ):
         logger.info("run_cancel_requested run_id=%s", run.pk)
+        from jobs.runcontrol import cancel_enforce_later
+
+        transaction.on_commit(lambda: cancel_enforce_later(run_id=run.pk))
     else:
         run.refresh_from_db(fields=["status"])
         if run.status != Status.CANCELLING:

@@ -135,7 +135,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_SEND_TASK_EVENTS = False
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "jobs.beat:JobScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fix-up closes the connection around every task unless told to reuse it.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
@@ -153,6 +153,11 @@ JOBS_RUN_LOG_FLUSH_SECONDS = env.float("JOBS_RUN_LOG_FLUSH_SECONDS", default=0.5
 JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=5.0)
 JOBS_PROGRESS_FLUSH_SECONDS = env.float("JOBS_PROGRESS_FLUSH_SECONDS", default=1.0)
 JOBS_MAX_ERRORED_ENTRIES = 1000
+# Run control (jobs.runcontrol, jobs.lostruns): a cancelled task gets this long to stop before
+# its worker process is killed; a running run whose heartbeat is older than this is lost.
+JOBS_CANCEL_GRACE_SECONDS = env.float("JOBS_CANCEL_GRACE_SECONDS", default=30.0)
+JOBS_LOST_RUN_SECONDS = env.float("JOBS_LOST_RUN_SECONDS", default=60.0)
+JOBS_REENQUEUE_AFTER_SECONDS = env.float("JOBS_REENQUEUE_AFTER_SECONDS", default=600.0)
 # Templates included on the admin's run page (context: ``run``, ``request``).
 JOBS_RUN_PAGE_PANELS = ["exports/run_panel.html"]
 

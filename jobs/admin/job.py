@@ -21,6 +21,7 @@ from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
 from jobs.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
 from jobs.models import Job, Run
 from jobs.registry import registry
+from jobs.schedule_admin import ScheduleAdminMixin
 from jobs.services import JOB_SETTINGS, job_create, job_update, run_arguments_build, run_create
 
 # Everything but the main fields, which sit at the top of the form.
@@ -76,8 +77,8 @@ def attach_last_run(jobs):
     return jobs
 
 
-class JobAdmin(admin.ModelAdmin):
-    list_display = ["title", "type_display", "active", "last_run_display", "run_count_display"]
+class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "type_display", "active", "schedule_display", "last_run_display", "run_count_display"]
     list_filter = [TaskTypeFilter, "active", LastStatusFilter]
     search_fields = ["title", "description", "task_type"]
     list_per_page = 100
@@ -138,6 +139,8 @@ class JobAdmin(admin.ModelAdmin):
         fieldsets = [(None, {"fields": main})]
         if arguments:
             fieldsets.append(("Default arguments", {"fields": arguments}))
+        if obj is not None:
+            fieldsets.append(("Schedule", {"fields": ["schedule_detail"]}))
         fieldsets.append(
             (
                 "Run control",
@@ -152,7 +155,7 @@ class JobAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fields = ["type_display", "created_at", "updated_at", "created_by"]
+        fields = ["type_display", "schedule_detail", "created_at", "updated_at", "created_by"]
         if not (obj.available and self.has_change_permission(request, obj)):
             fields.append("default_args_display")
         return fields

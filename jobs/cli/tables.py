@@ -18,6 +18,7 @@ from rich.text import Text
 
 from jobs.models import Job, Run
 from jobs.registry import registry
+from jobs.scheduling import schedule_describe, schedule_next_fire_times
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,18 @@ def _last_run(job: Job) -> str:
     return f"{run.status} {when(run.created_at)} (run {run.pk})" if run else "never run"
 
 
+def _next_run(job: Job) -> str:
+    times = schedule_next_fire_times(job, 1)
+    return times[0].strftime("%Y-%m-%d %H:%M %Z") if times else ""
+
+
 JOB_COLUMNS = [
     Column("ID", lambda job: job.pk, justify="right", no_wrap=True),
     Column("Title", lambda job: job.title),
     Column("Type", _job_type),
     Column("Active", lambda job: "yes" if job.active else "no"),
+    Column("Schedule", schedule_describe),
+    Column("Next run", _next_run, no_wrap=True),
     Column("Runs", lambda job: job.run_count, justify="right"),
     Column("Last run", _last_run),
 ]
@@ -99,7 +107,11 @@ JOB_COLUMNS = [
 
 def job_rows(queryset=None) -> list[Job]:
     """Jobs with their run count and newest run, in two queries."""
-    jobs = list((queryset if queryset is not None else Job.objects.all()).with_run_stats())
+    jobs = list(
+        (queryset if queryset is not None else Job.objects.all())
+        .select_related("periodic_task__interval", "periodic_task__crontab", "periodic_task__clocked")
+        .with_run_stats()
+    )
     runs = Run.objects.in_bulk([job.last_run_id for job in jobs if job.last_run_id])
     for job in jobs:
         job.__dict__["last_run"] = runs.get(job.last_run_id)

@@ -65,7 +65,7 @@ def test_a_page_of_jobs_gets_its_last_runs_in_two_queries(django_assert_num_quer
         job = JobFactory()
         expected[job.pk] = _runs(job, base)
     with django_assert_num_queries(2):
-        jobs = attach_last_runs(Job.objects.with_run_stats().with_last_runs())
+        jobs = attach_last_runs(Job.objects.filter(pk__in=expected).with_run_stats().with_last_runs())
         for job in jobs:
             assert job.last_run == expected[job.pk]["queued"]
             assert job.last_runs[Status.SUCCESS] == expected[job.pk]["new_success"]

@@ -116,7 +116,7 @@ def test_job_create_and_update_validate_defaults_and_change_nothing_on_error():
         job_create(title="Bad", task_type="test_echo", colour="red")
     with pytest.raises(JobTypeUnavailable):
         job_create(title="Bad", task_type="nope")
-    assert Job.objects.count() == 1
+    assert list(Job.objects.filter(task_type="test_echo")) == [job]
 
     with pytest.raises(ArgumentsInvalid):
         job_update(job=job, default_args={"lines": "many"}, title="Renamed")

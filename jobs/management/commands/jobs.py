@@ -22,6 +22,7 @@ from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancella
 from jobs.execution import run_execute
 from jobs.models import Job, Run
 from jobs.registry import registry
+from jobs.schedule_cli import schedule_arguments_add, schedule_command
 from jobs.services import job_create, run_cancel, run_create, run_transition
 
 Status = Run.Status
@@ -63,7 +64,7 @@ class Command(BaseCommand):
     help = "List job types and jobs, run a job (queued, --wait or --foreground), list runs, read logs, cancel."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel,schedule}")
         sub.add_parser("list", help="Job types (and problems) and jobs with their last run.")
 
         run = sub.add_parser("run", help="Run a job by id, or a job type by id (its only job, or a new one).")
@@ -87,6 +88,8 @@ class Command(BaseCommand):
 
         cancel = sub.add_parser("cancel", help="Cancel a queued run, or ask a running one to stop.")
         cancel.add_argument("run", type=int)
+
+        schedule_arguments_add(sub.add_parser("schedule", help="Set, change or remove a job's schedule, or show it."))
 
     def handle(self, *args, subcommand, **options):
         self.verbosity = options["verbosity"]
@@ -138,6 +141,10 @@ class Command(BaseCommand):
             self.stderr.write(run_summary(run))
         else:
             watcher.print_new_lines()
+
+    def handle_schedule(self, **options):
+        for line in schedule_command(**options):
+            self.stdout.write(line)
 
     def handle_cancel(self, *, run, **options):
         run = self._run(run)

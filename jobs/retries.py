@@ -1,0 +1,46 @@
+"""Retries: a failed run comes back as a new run (trigger ``retry``) after a doubling backoff."""
+
+from __future__ import annotations
+
+import logging
+
+from jobs.models import Run
+from jobs.services import run_create
+
+logger = logging.getLogger(__name__)
+
+
+def retry_backoff(*, job, attempt: int) -> int:
+    """Seconds before retry number ``attempt + 1``: the job's backoff, doubled per earlier retry."""
+    return job.retry_backoff_seconds * (2**attempt)
+
+
+def retry_schedule(*, run: Run) -> Run | None:
+    """Queue a retry of a failed run while the job's ``max_retries`` allow; None otherwise."""
+    job = run.job
+    if run.status != Run.Status.FAILED or run.attempt >= job.max_retries:
+        return None
+    if run.retries.exists():
+        return None
+    countdown = retry_backoff(job=job, attempt=run.attempt)
+    retry = run_create(
+        job=job, task_args=run.args, trigger=Run.Trigger.RETRY, retry_of=run, countdown=countdown or None
+    )
+    logger.info("run_retry_queued run_id=%s retry_of=%s attempt=%s countdown=%s", retry.pk, run.pk, retry.attempt, countdown)
+    return retry
+
+
+def run_chain(run: Run) -> list[Run]:
+    """The run's retry chain, first attempt first: the runs it retried and the retries that followed."""
+    chain = [run]
+    current = run
+    while current.retry_of_id is not None:
+        current = Run.objects.select_related("job").get(pk=current.retry_of_id)
+        chain.insert(0, current)
+    current = run
+    while True:
+        following = Run.objects.filter(retry_of=current).order_by("created_at", "pk").first()
+        if following is None:
+            return chain
+        chain.append(following)
+        current = following
