@@ -128,9 +128,14 @@ def run_execute(*, run_id: int) -> str | None:
     # The last log lines and the final status share one commit (a commit waits for the disk).
     with transaction.atomic():
         logs.store()
-        ended = run_transition(
-            run_id=run.pk, from_statuses=[Status.RUNNING, Status.CANCELLING], to_status=status, **final
-        )
+        ended = run_transition(run_id=run.pk, from_statuses=[Status.RUNNING], to_status=status, **final)
+        if not ended:
+            # A cancel was requested while the task ran: the lifecycle ends it `cancelled`,
+            # and the message says how far the task got.
+            if status != Status.CANCELLED:
+                final["message"] = f"cancelled on request; the task ended {status} before it stopped: {final.get('message') or ''}".rstrip(": ")
+            status = Status.CANCELLED
+            ended = run_transition(run_id=run.pk, from_statuses=[Status.CANCELLING], to_status=status, **final)
     if not ended:
         current = Run.objects.filter(pk=run.pk).values_list("status", flat=True).first()
         logger.warning("run_end_lost run_id=%s wanted=%s current=%s", run.pk, status, current)

@@ -80,3 +80,13 @@ def test_a_task_that_ignores_cancel_is_killed_after_the_grace(celery_worker, set
     wait_for(lambda: _final(after), timeout=20, message="next run")
     run.refresh_from_db()
     assert run.status == Run.Status.CANCELLED
+
+
+def test_a_task_that_finishes_while_cancelling_still_ends_cancelled(celery_worker):
+    job = JobFactory(task_type="test_slow")
+    run = run_create(job=job, args={"seconds": 2, "obey_cancel": False})
+    wait_for(lambda: _status(run, Run.Status.RUNNING), timeout=20, message="run to start")
+    run_cancel(run=run)
+    wait_for(lambda: _final(run), timeout=20, message="task to end")
+    assert run.status == Run.Status.CANCELLED
+    assert run.message == "cancelled on request; the task ended success before it stopped: slept"
