@@ -101,3 +101,18 @@ def test_job_create_refuses_run_control_settings_that_cannot_work():
     assert set(excinfo.value.message_dict) == {"soft_time_limit", "notify_emails", "slow_factor"}
     assert "not-an-address" in excinfo.value.message_dict["notify_emails"][0]
     assert not Job.objects.filter(title="x").exists()
+
+
+@pytest.mark.django_db
+def test_deleting_a_job_deletes_its_runs_log_lines():
+    from django.utils import timezone
+
+    from jobs.models import RunLog
+
+    run = RunFactory()
+    other = RunFactory()
+    RunLog.objects.bulk_create(
+        [RunLog(run=r, seq=i, created_at=timezone.now(), level=20, logger="t", message="m") for r in (run, other) for i in (1, 2)]
+    )
+    run.job.delete()
+    assert set(RunLog.objects.values_list("run_id", flat=True)) == {other.pk}
