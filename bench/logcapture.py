@@ -12,11 +12,7 @@ last batch). "Capture on" uses the same root logger (INFO, NullHandler) plus the
 handler. Prints lines/second of both, the time ratio (target <= 1.5) and a check, in
 SQL, that every line was stored once and in order.
 
-    .venv/bin/python bench/logcapture.py [--size N] [--full] [--repeat R] [--without-fk]
-
-``--without-fk`` measures the same in ``jobsite_bench_logcapture_without_fk``, where the
-foreign key constraint of ``jobs_runlog.run_id`` is dropped (what the database spends on
-checking it for every row).
+    .venv/bin/python bench/logcapture.py [--size N] [--full] [--repeat R]
 """
 
 from __future__ import annotations
@@ -81,16 +77,10 @@ def main(argv=None):
 
     extra = argparse.ArgumentParser(add_help=False)
     extra.add_argument("--repeat", type=int, default=1)
-    extra.add_argument(
-        "--without-fk", action="store_true",
-        help="what-if: measure in a separate database whose jobs_runlog has no foreign key constraint",
-    )
     known, rest = extra.parse_known_args(argv)
     args = common.arguments(__doc__.splitlines()[0], size=100_000, full_size=1_000_000, argv=rest)
-    db_name = f"{DB_NAME}_without_fk" if known.without_fk else DB_NAME
+    db_name = DB_NAME
     common.django_setup(db_name)
-    if known.without_fk:
-        _foreign_keys_drop("jobs_runlog")
     from django.conf import settings
 
     from jobs.models import Job
@@ -109,8 +99,6 @@ def main(argv=None):
     print(f"logcapture: {n} lines per run, in-process run_execute (autocommit), db {db_name}, "
           f"batch size {settings.JOBS_RUN_LOG_BATCH_SIZE}")
     print("  baseline: JOBS_RUN_LOG_ENABLED=False, root logger at INFO with a NullHandler only")
-    if known.without_fk:
-        print("  what-if: jobs_runlog without its foreign key constraint")
     print(f"  {common.machine_load()} before")
     execute_once(job, 2000, capture=False)
     execute_once(job, 2000, capture=True)
@@ -132,17 +120,6 @@ def main(argv=None):
         print(f"  stored lines check: {'OK' if ok else 'FAILED'} ({detail})")
     print(f"  {common.machine_load()} after")
     common.tables_truncate("jobs_runlog", "jobs_run")
-
-
-def _foreign_keys_drop(table: str):
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [table]
-        )
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
 
 
 def _all(times):

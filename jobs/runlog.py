@@ -28,12 +28,14 @@ from django.db import DatabaseError, connections, transaction
 logger = logging.getLogger(__name__)
 
 _STOP = object()
-_COPY_SQL = "COPY jobs_runlog (run_id, seq, created_at, level, logger, message) FROM STDIN WITH (FORMAT binary)"
+_COPY_SQL = "COPY jobs_runlog (run_id, seq, created_at, level, message, logger) FROM STDIN WITH (FORMAT binary)"
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 # A row: field count, then (length, value) per column: run_id int8, seq int4,
-# created_at timestamptz (int8 microseconds since 2000-01-01 UTC), level int2, logger, message.
+# created_at timestamptz (int8 microseconds since 2000-01-01 UTC), level int2, message, logger.
+# Everything up to the message's length is one struct, so a row is three pieces:
+# that struct, the message and the (cached) logger field.
 _BINARY_ROW_HEAD = struct.Struct(">hiqi")
-_BINARY_ROW = struct.Struct(">iiqih")
+_BINARY_ROW = struct.Struct(">iiqihi")
 _INT4 = struct.Struct(">i")
 _PG_EPOCH_MICROS = 946_684_800 * 1_000_000
 
@@ -128,7 +130,7 @@ class RunLogWriter:
         for name in set(names).difference(self._names):
             name_bytes = name[:200].encode("utf-8", "replace")
             self._names[name] = _INT4.pack(len(name_bytes)) + name_bytes
-        micros = map(round, map(1_000_000.0.__mul__, created))
+        micros = map(int, map(1_000_000.0.__mul__, created))  # truncated to the microsecond
         fixed = map(
             _BINARY_ROW.pack,
             range(first, first + len(rows)),
@@ -136,16 +138,10 @@ class RunLogWriter:
             map((-_PG_EPOCH_MICROS).__add__, micros),
             repeat(2),
             levels,
+            map(len, encoded),
         )
         head = _BINARY_ROW_HEAD.pack(6, 8, self.run_id, 4)
-        parts = zip(
-            repeat(head),
-            fixed,
-            map(self._names.__getitem__, names),
-            map(_INT4.pack, map(len, encoded)),
-            encoded,
-            strict=False,
-        )
+        parts = zip(repeat(head), fixed, encoded, map(self._names.__getitem__, names), strict=False)
         return b"".join((_BINARY_HEADER, b"".join(chain.from_iterable(parts)), b"\xff\xff"))
 
     def _bulk_insert(self, first: int, rows: list):
@@ -183,16 +179,11 @@ class RunLogHandler(logging.Handler):
         self.writer = RunLogWriter(run_id, inline=inline)
 
     def handle(self, record):
-        # Only the run's thread appends, so the handler lock that ``Handler.handle`` takes
-        # buys nothing; the logger has already compared the level.
-        if record.thread != self.thread_id:
+        # Called for every line a run logs, so ``emit`` is inlined here. Only the run's
+        # thread appends, so the handler lock that ``Handler.handle`` takes buys nothing;
+        # the logger has already compared the level.
+        if record.thread != self.thread_id or (self.filters and not self.filter(record)):
             return False
-        if self.filters and not self.filter(record):
-            return False
-        self.emit(record)
-        return True
-
-    def emit(self, record):
         try:
             msg = record.getMessage()
         except (TypeError, ValueError) as exc:
@@ -203,6 +194,10 @@ class RunLogHandler(logging.Handler):
         buffer.append((record.created, record.levelno, record.name, msg))
         if len(buffer) >= self.batch_size or record.created - self.last_flush >= self.flush_seconds:
             self.flush()
+        return True
+
+    def emit(self, record):
+        self.handle(record)
 
     def flush(self):
         if self.buffer:

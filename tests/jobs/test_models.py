@@ -116,3 +116,29 @@ def test_deleting_a_job_deletes_its_runs_log_lines():
     )
     run.job.delete()
     assert set(RunLog.objects.values_list("run_id", flat=True)) == {other.pk}
+
+
+@pytest.mark.django_db
+def test_a_log_line_is_keyed_by_its_run_and_sequence():
+    from django.db import IntegrityError, connection, transaction
+    from django.utils import timezone
+
+    from jobs.models import RunLog
+
+    run = RunFactory()
+    RunLog.objects.create(run=run, seq=1, created_at=timezone.now(), level=20, logger="t", message="first")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RunLog.objects.create(run=run, seq=1, created_at=timezone.now(), level=20, logger="t", message="again")
+    line = RunLog.objects.get(pk=(run.pk, 1))
+    assert line.message == "first"
+    with connection.cursor() as cursor:
+        columns = {c.name for c in connection.introspection.get_table_description(cursor, "jobs_runlog")}
+        constraints = connection.introspection.get_constraints(cursor, "jobs_runlog")
+    assert "id" not in columns
+    assert [c["columns"] for c in constraints.values() if c["primary_key"]] == [["run_id", "seq"]]
+    # Only warnings and errors get an entry in the level filter's index.
+    warning_index = constraints["runlog_run_warning_idx"]
+    assert warning_index["columns"] == ["run_id", "seq"] and not warning_index["unique"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'runlog_run_warning_idx'")
+        assert cursor.fetchone()[0].endswith("WHERE (level >= 30)")
