@@ -182,6 +182,8 @@ def main(argv=None):
 
     for handler in logging.getLogger().handlers:  # keep the in-process runs' INFO lines off the console
         handler.setLevel(logging.WARNING)
+    from django.conf import settings
+
     from bench.benchtasks import noop
     from jobs.models import Job
     from jobs.services import job_create, run_create
@@ -195,7 +197,7 @@ def main(argv=None):
 
     print(f"dispatch: {n} no-op tasks per phase, prefork concurrency={concurrency}, prefetch multiplier 1, "
           f"queue {env['CELERY_TASK_DEFAULT_QUEUE']}, db {DB_NAME}, "
-          f"worker CELERY_DB_REUSE_MAX={known.db_reuse_max or 'unset (connection closed around every task)'}")
+          f"worker CELERY_DB_REUSE_MAX={known.db_reuse_max or f'{settings.CELERY_DB_REUSE_MAX} (the site setting)'}")
     profile = run_path_profile(job)
     print(f"  run_execute in this process: {profile['ms_per_run']:.2f} ms per run, "
           f"{profile['threads_per_run']:.2f} threads started per run, "
