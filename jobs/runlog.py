@@ -1,9 +1,11 @@
 """Capture what a run logs into ``RunLog``, in batches, off the task's thread.
 
 The handler only appends ``(created, level, logger, message)`` tuples to a buffer: no
-lock, no datetime, no sequence number per record. Full batches go to a writer thread
-with its own database connection, started on the first full batch, that numbers the
-rows and stores them (one binary COPY on PostgreSQL, bulk INSERT elsewhere). The queue
+lock, no datetime, no sequence number per record. Full batches go to a writer thread,
+started on the first full batch, that numbers the rows and stores them: on PostgreSQL it
+forwards them to a writer process (``jobs.logpipe``) that builds one binary COPY per batch
+on the other core (or, with ``JOBS_RUN_LOG_PROCESS`` off, does so itself on a connection
+of its own); elsewhere it bulk-INSERTs them. The queue
 between them is bounded, so a database that cannot keep up slows the job down instead of
 eating memory, and the job never waits longer than one batch write. A run that logs less
 than one batch (most runs) needs no thread: its lines are stored in one COPY on the task's
@@ -20,24 +22,16 @@ import struct
 import threading
 import time
 from contextlib import nullcontext
-from itertools import chain, repeat
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
+from jobs.logcopy import COPY_SQL, LOGGER_MAX_LENGTH, CopyRows
+from jobs.logpipe import LogPipe
+
 logger = logging.getLogger(__name__)
 
 _STOP = object()
-_COPY_SQL = "COPY jobs_runlog (run_id, seq, created_at, level, message, logger) FROM STDIN WITH (FORMAT binary)"
-_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
-# A row: field count, then (length, value) per column: run_id int8, seq int4,
-# created_at timestamptz (int8 microseconds since 2000-01-01 UTC), level int2, message, logger.
-# Everything up to the message's length is one struct, so a row is three pieces:
-# that struct, the message and the (cached) logger field.
-_BINARY_ROW_HEAD = struct.Struct(">hiqi")
-_BINARY_ROW = struct.Struct(">iiqihi")
-_INT4 = struct.Struct(">i")
-_PG_EPOCH_MICROS = 946_684_800 * 1_000_000
 
 
 class RunLogWriter:
@@ -46,7 +40,10 @@ class RunLogWriter:
     ``put`` hands a batch to a writer thread (started on first use) through a bounded
     queue; ``write`` stores a batch on the calling thread's connection. ``inline``
     writers (the caller is inside a transaction another connection could not see
-    through) always write on the calling thread.
+    through) always write on the calling thread. On PostgreSQL, with
+    ``JOBS_RUN_LOG_PROCESS`` on, the writer thread only forwards each batch to a writer
+    process (``jobs.logpipe``), which builds the COPY data and stores it on the other
+    core, so a run that logs heavily keeps its own process's time for its work.
     """
 
     def __init__(self, run_id: int, *, max_pending_batches: int = 20, inline: bool = False):
@@ -55,10 +52,10 @@ class RunLogWriter:
         self.max_pending_batches = max_pending_batches
         self.seq = 0
         self.written = 0
-        self.error: BaseException | None = None
+        self.error: BaseException | str | None = None
         self._batches: queue.Queue | None = None
         self._thread: threading.Thread | None = None
-        self._names: dict[str, bytes] = {}
+        self._copy = CopyRows(run_id)
 
     def put(self, rows: list):
         if self.inline:
@@ -81,20 +78,47 @@ class RunLogWriter:
         self._batches.put(_STOP)
         self._thread.join()
 
+    def _batches_until_stop(self):
+        while (rows := self._batches.get()) is not _STOP:
+            yield rows
+
     def _drain(self):
+        connection = connections["default"]
         try:
-            if connections["default"].vendor == "postgresql":
+            if connection.vendor == "postgresql" and settings.JOBS_RUN_LOG_PROCESS:
+                self._drain_to_process(connection)
+                return
+            if connection.vendor == "postgresql":
                 # This connection only stores log lines: a database crash may lose the
                 # last fraction of a second of them, and commits need not wait for the disk.
-                with connections["default"].cursor() as cursor:
+                with connection.cursor() as cursor:
                     cursor.execute("SET synchronous_commit TO off")
-            while True:
-                rows = self._batches.get()
-                if rows is _STOP:
-                    break
+            for rows in self._batches_until_stop():
                 self.write(rows)
         finally:
             connections.close_all()
+
+    def _drain_to_process(self, connection):
+        params = connection.get_connection_params()
+        connect = {key: value for key, value in params.items() if isinstance(value, (str, int, float))}
+        pipe = LogPipe(self.run_id, connect)
+        sent = 0
+        try:
+            for rows in self._batches_until_stop():
+                first = self.seq + 1
+                self.seq += len(rows)
+                if self.error is None:
+                    try:
+                        pipe.send(first, rows)
+                        sent += len(rows)
+                    except OSError as exc:  # the process stopped: its report says why
+                        self.error = exc
+        finally:
+            written, reason = pipe.close()
+            self.written += written
+            if reason is not None or written != sent:
+                self.error = reason or self.error or f"{sent - written} of {sent} lines not stored"
+                logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, self.error)
 
     def write(self, rows: list):
         first = self.seq + 1
@@ -106,43 +130,17 @@ class RunLogWriter:
             # In a transaction, a savepoint keeps a failed batch from aborting the caller's work.
             with transaction.atomic() if connection.in_atomic_block else nullcontext():
                 if connection.vendor == "postgresql":
-                    data = self.copy_binary(first, rows)
+                    data = self._copy.build(first, rows)
                     with connection.cursor() as cursor, connection.wrap_database_errors:
                         # One read of the whole batch: psycopg2 releases the GIL for every chunk
                         # it sends, and each re-acquisition can wait for the task's thread.
-                        cursor.copy_expert(_COPY_SQL, io.BytesIO(data), len(data) + 1)
+                        cursor.copy_expert(COPY_SQL, io.BytesIO(data), len(data) + 1)
                 else:
                     self._bulk_insert(first, rows)
             self.written += len(rows)
         except (DatabaseError, UnicodeError, struct.error) as exc:  # a lost log batch must not fail the job itself
             self.error = exc
             logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
-
-    def copy_binary(self, first: int, rows: list) -> bytes:
-        """Rows in COPY's binary format, built column by column in C-level passes (no
-        per-row Python): no escaping, no timestamp text for the server to parse. NUL
-        (which PostgreSQL text cannot hold) is dropped, unencodable characters become ``?``."""
-        created, levels, names, messages = zip(*rows, strict=True)
-        joined = "\x00".join(messages)
-        if joined.count("\x00") != len(messages) - 1:
-            messages = [message.replace("\x00", "") for message in messages]
-        encoded = list(map(str.encode, messages, repeat("utf-8"), repeat("replace")))
-        for name in set(names).difference(self._names):
-            name_bytes = name[:200].encode("utf-8", "replace")
-            self._names[name] = _INT4.pack(len(name_bytes)) + name_bytes
-        micros = map(int, map(1_000_000.0.__mul__, created))  # truncated to the microsecond
-        fixed = map(
-            _BINARY_ROW.pack,
-            range(first, first + len(rows)),
-            repeat(8),
-            map((-_PG_EPOCH_MICROS).__add__, micros),
-            repeat(2),
-            levels,
-            map(len, encoded),
-        )
-        head = _BINARY_ROW_HEAD.pack(6, 8, self.run_id, 4)
-        parts = zip(repeat(head), fixed, encoded, map(self._names.__getitem__, names), strict=False)
-        return b"".join((_BINARY_HEADER, b"".join(chain.from_iterable(parts)), b"\xff\xff"))
 
     def _bulk_insert(self, first: int, rows: list):
         from jobs.models import RunLog
@@ -154,7 +152,7 @@ class RunLogWriter:
                     seq=seq,
                     created_at=dt.datetime.fromtimestamp(created, dt.UTC),
                     level=level,
-                    logger=name[:200],
+                    logger=name[:LOGGER_MAX_LENGTH],
                     message=message.replace("\x00", ""),
                 )
                 for seq, (created, level, name, message) in enumerate(rows, start=first)

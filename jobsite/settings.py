@@ -150,6 +150,9 @@ JOBS_RUN_LOG_LEVEL = env.str("JOBS_RUN_LOG_LEVEL", default="INFO")
 JOBS_RUN_LOG_ENABLED = env.bool("JOBS_RUN_LOG_ENABLED", default=True)
 JOBS_RUN_LOG_BATCH_SIZE = env.int("JOBS_RUN_LOG_BATCH_SIZE", default=5000)
 JOBS_RUN_LOG_FLUSH_SECONDS = env.float("JOBS_RUN_LOG_FLUSH_SECONDS", default=0.5)
+# On PostgreSQL, a run that logs more than one batch stores its lines through a writer
+# process (jobs.logpipe) instead of a thread of its own process.
+JOBS_RUN_LOG_PROCESS = env.bool("JOBS_RUN_LOG_PROCESS", default=True)
 JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=5.0)
 JOBS_PROGRESS_FLUSH_SECONDS = env.float("JOBS_PROGRESS_FLUSH_SECONDS", default=1.0)
 JOBS_MAX_ERRORED_ENTRIES = 1000

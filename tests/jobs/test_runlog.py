@@ -20,11 +20,12 @@ def _messages(run):
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(JOBS_RUN_LOG_BATCH_SIZE=7)
-def test_lines_across_batches_and_writer_thread_keep_order():
+@pytest.mark.parametrize("writer_process", [True, False], ids=["writer-process", "writer-thread"])
+def test_lines_across_batches_and_writer_thread_keep_order(writer_process):
     run = RunFactory(status=Run.Status.RUNNING)
     started = timezone.now()
-    with capture_run_logs(run.pk) as handler:
+    with override_settings(JOBS_RUN_LOG_BATCH_SIZE=7, JOBS_RUN_LOG_PROCESS=writer_process), \
+            capture_run_logs(run.pk) as handler:
         for i in range(100):
             log.info("line %d", i)
     assert handler.writer.written == 100
@@ -87,3 +88,17 @@ def test_inside_a_transaction_lines_are_written_on_the_callers_connection():
         for i in range(10):
             log.info("line %d", i)
     assert _messages(run) == [f"line {i}" for i in range(10)]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(JOBS_RUN_LOG_BATCH_SIZE=5, JOBS_RUN_LOG_PROCESS=True)
+def test_a_failing_writer_process_is_reported_and_keeps_what_it_stored():
+    run = RunFactory(status=Run.Status.RUNNING)
+    # A line already stored at seq 8 makes the second batch (seq 6-10) fail in the process.
+    RunLog.objects.create(run=run, seq=8, created_at=timezone.now(), level=20, logger="t", message="already there")
+    with capture_run_logs(run.pk) as handler:
+        for i in range(20):
+            log.info("line %d", i)
+    assert handler.writer.written == 5
+    assert "duplicate key" in str(handler.writer.error)
+    assert _messages(run) == [f"line {i}" for i in range(5)] + ["already there"]
