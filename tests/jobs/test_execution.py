@@ -20,18 +20,21 @@ def _final(run):
 @pytest.mark.worker
 @worker_db
 def test_run_crosses_worker_and_stores_logs_in_order(celery_worker):
+    # More lines than two batches (JOBS_RUN_LOG_BATCH_SIZE=5000): the worker stores them
+    # through its log writer process.
+    lines = 12_000
     job = JobFactory(task_type="test_echo")
     with transaction.atomic():
-        run = run_create(job=job, args={"message": "hi", "lines": 50})
+        run = run_create(job=job, args={"message": "hi", "lines": lines})
         assert Run.objects.get(pk=run.pk).status == Run.Status.QUEUED
     wait_for(lambda: _final(run), message="run to finish")
     assert run.status == Run.Status.SUCCESS
     assert run.started_at is not None and run.finished_at >= run.started_at
     assert run.host
-    assert run.progress_done == 50 and run.progress_total == 50
+    assert run.progress_done == lines and run.progress_total == lines
     messages = list(RunLog.objects.filter(run=run).order_by("seq").values_list("message", flat=True))
     echoed = [m for m in messages if m.startswith("line ")]
-    assert echoed == [f"line {i}: hi" for i in range(50)]
+    assert echoed == [f"line {i}: hi" for i in range(lines)]
     seqs = list(RunLog.objects.filter(run=run).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
 
