@@ -68,7 +68,7 @@ def jobs_sync(*, create_missing: bool = False, dry_run: bool = False, user=None)
         if create_missing:
             for type_id in report.types_without_job:
                 _create_default_job(report, type_id, dry_run=dry_run, user=user)
-        report.unavailable_jobs = [job for job in Job.objects.order_by("pk") if job.task_type not in registry]
+        report.unavailable_jobs = list(Job.objects.exclude(task_type__in=list(registry.types)).order_by("pk"))
 
         scheduled = Job.objects.filter(periodic_task__isnull=False).select_related(
             "periodic_task", "periodic_task__clocked"
