@@ -91,7 +91,7 @@ def load_runs(n: int, *, offset: int = 0):
         """
         WITH jobs AS (SELECT array_agg(id ORDER BY id) AS ids FROM jobs_job)
         INSERT INTO jobs_run (job_id, status, trigger, args, queue, task_id, created_at, started_at, finished_at,
-            progress_done, progress_total, counters, errors, message, traceback, host, attempt)
+            progress_done, progress_total, counters, errors, message, traceback, host, attempt, held)
         SELECT jobs.ids[1 + (i %% array_length(jobs.ids, 1))],
             CASE WHEN i %% 50 = 0 THEN 'failed' WHEN i %% 97 = 0 THEN 'partial_success'
                  WHEN i %% 211 = 0 THEN 'cancelled' ELSE 'success' END,
@@ -99,7 +99,7 @@ def load_runs(n: int, *, offset: int = 0):
             '{"keep_days": 30}', 'celery', md5(i::text),
             now() - make_interval(secs => i * 10), now() - make_interval(secs => i * 10 - 1),
             now() - make_interval(secs => i * 10 - 4), 100, 100, '{"deleted": 3}', '[]',
-            CASE WHEN i %% 50 = 0 THEN 'RuntimeError: boom ' || i ELSE '' END, '', 'bench-host', 0
+            CASE WHEN i %% 50 = 0 THEN 'RuntimeError: boom ' || i ELSE '' END, '', 'bench-host', 0, false
         FROM jobs, generate_series(%s, %s, -1) AS i
         """,
         [offset + n, offset + 1],
@@ -171,19 +171,24 @@ def main():
     load_seconds = time.perf_counter() - t_load
 
     failed_job = 2
+    rare_line = max(args.log_lines // 2, 1)
     pages = [
         (f"job list ({small} jobs)", None),
         (f"job list ({args.jobs} jobs)", "/admin/jobs/job/"),
         ("job list, filter last status=failed", "/admin/jobs/job/?last_status=failed"),
+        ("job list, search title", "/admin/jobs/job/?q=Bench+job+00042"),
         ("run list, unfiltered", "/admin/jobs/run/"),
         ("run list, status=failed", "/admin/jobs/run/?status__exact=failed"),
         ("run list, one job", f"/admin/jobs/run/?job={failed_job}"),
         ("run list, page 50", "/admin/jobs/run/?p=50"),
         ("run list, search job title", "/admin/jobs/run/?q=Bench+job+00042"),
         ("run list, search message (rare text)", "/admin/jobs/run/?q=boom+999950"),
+        ("run list, search (no match)", "/admin/jobs/run/?q=nothing+like+this"),
         (f"run page, first log page ({args.log_lines:,} lines)", f"/admin/jobs/run/{log_run}/change/"),
         ("run page, last log page", f"/admin/jobs/run/{log_run}/change/?log_last=1"),
         ("run page, warnings only", f"/admin/jobs/run/{log_run}/change/?log_level=30"),
+        ("run page, log search (rare text)", f"/admin/jobs/run/{log_run}/change/?log_q=record+{rare_line}+of"),
+        ("run page, log search (no match)", f"/admin/jobs/run/{log_run}/change/?log_q=nothing+like+this"),
         ("poll JSON, new lines after N", f"/admin/jobs/run/{log_run}/status/?after={max(args.log_lines - 100, 0)}"),
     ]
     for name, url in pages:

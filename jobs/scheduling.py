@@ -10,6 +10,7 @@ beat processes to reload, so edits take effect without a restart.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -229,20 +230,70 @@ def schedule_clear(*, job: Job) -> Job:
     return job
 
 
-def schedule_sync(*, job: Job) -> None:
-    """Follow the job's active flag and title; a resumed schedule owes no ticks from its pause."""
-    if not job.periodic_task_id:
-        return
-    task = PeriodicTask.objects.get(pk=job.periodic_task_id)
+def _kwargs(task: PeriodicTask):
+    try:
+        return json.loads(task.kwargs or "{}")
+    except ValueError:
+        return None
+
+
+def schedule_drift(*, job: Job, task: PeriodicTask, now: dt.datetime | None = None) -> dict:
+    """Fields of the job's task that disagree with the job, with the values they should have.
+
+    A one-off task that already fired (or whose time passed while the job was paused)
+    stays disabled: it is done, not paused.
+    """
     changes = {}
-    if task.enabled != job.active:
-        changes["enabled"] = job.active
-        if job.active:
-            changes["last_run_at"] = timezone.now()
-            Job.objects.filter(pk=job.pk).update(updated_at=changes["last_run_at"])
+    if task.enabled and not job.active:
+        changes["enabled"] = False
+    elif job.active and not task.enabled:
+        done = task.one_off and task.clocked_id and task.clocked.clocked_time <= (now or timezone.now())
+        if not done:
+            changes["enabled"] = True
     if task.name != _task_name(job):
         changes["name"] = _task_name(job)
+    if task.task != FIRE_TASK:
+        changes["task"] = FIRE_TASK
+    if _kwargs(task) != {"job_id": job.pk}:
+        changes["kwargs"] = dumps({"job_id": job.pk})
+    if task.args not in ("", "[]"):
+        changes["args"] = "[]"
+    return changes
+
+
+def schedule_sync(*, job: Job) -> list[str]:
+    """Make the job's task follow the job (active flag, title, what it sends); return the fields changed.
+
+    A resumed schedule owes no ticks from its pause.
+    """
+    if not job.periodic_task_id:
+        return []
+    task = PeriodicTask.objects.select_related("clocked").get(pk=job.periodic_task_id)
+    changes = schedule_drift(job=job, task=task)
+    if changes.get("enabled"):
+        changes["last_run_at"] = timezone.now()
+        Job.objects.filter(pk=job.pk).update(updated_at=changes["last_run_at"])
     if changes:
         PeriodicTask.objects.filter(pk=task.pk).update(**changes)
         PeriodicTasks.update_changed()
         logger.info("schedule_synced job_id=%s changes=%s", job.pk, sorted(changes))
+    return sorted(set(changes) - {"last_run_at"})
+
+
+def schedule_orphans():
+    """Tasks that send the job tick but are no job's schedule (their job was deleted, or unlinked)."""
+    return PeriodicTask.objects.filter(task=FIRE_TASK, job__isnull=True).select_related("clocked").order_by("pk")
+
+
+@transaction.atomic
+def schedule_orphans_delete() -> list[PeriodicTask]:
+    """Delete every orphan task (and its one-off time); return them."""
+    orphans = list(schedule_orphans().select_for_update(of=("self",)))
+    if not orphans:
+        return []
+    clocked_ids = {task.clocked_id for task in orphans if task.clocked_id}
+    PeriodicTask.objects.filter(pk__in=[task.pk for task in orphans], job__isnull=True).delete()
+    ClockedSchedule.objects.filter(pk__in=clocked_ids, periodictask__isnull=True).delete()
+    PeriodicTasks.update_changed()
+    logger.info("schedule_orphans_deleted task_ids=%s", [task.pk for task in orphans])
+    return orphans

@@ -33,6 +33,8 @@ class LogFilter:
     def apply(self, queryset):
         if self.level:
             queryset = queryset.filter(level__gte=self.level)
+        # Scans the run's lines: a trigram index on RunLog.message made inserting 1M
+        # lines 5x slower (4 s -> 22 s on the admin_scale bench database).
         if self.q:
             queryset = queryset.filter(message__icontains=self.q)
         return queryset

@@ -1,8 +1,9 @@
-"""``manage.py jobs list|run|runs|logs|cancel``: run and watch jobs from a terminal.
+"""``manage.py jobs list|run|runs|logs|cancel|schedule|sync``: run and watch jobs from a terminal.
 
 Exit codes: 0 success (or queued without waiting), 1 the run ended failed, cancelled
-or skipped, 2 bad input (unknown job or run, invalid arguments, run already ended),
-3 partial success, 4 ``--timeout`` passed while the run was still active.
+or skipped, 2 bad input (unknown job or run, invalid arguments, run already ended; for
+``sync``: something only an administrator can fix), 3 partial success, 4 ``--timeout``
+passed while the run was still active.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from rich.console import Console
 from jobs.cli import tables
 from jobs.cli.arguments import cli_arguments_parse
 from jobs.cli.follow import RunWatcher, level_parse, run_summary
+from jobs.cli.sync_report import sync_lines
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancellable
 from jobs.execution import run_execute
 from jobs.models import Job, Run
 from jobs.registry import registry
 from jobs.schedule_cli import schedule_arguments_add, schedule_command
 from jobs.services import job_create, run_cancel, run_create, run_transition
+from jobs.sync import jobs_sync
 
 Status = Run.Status
 EXIT_BY_STATUS = {Status.SUCCESS: 0, Status.PARTIAL_SUCCESS: 3}
@@ -61,10 +64,10 @@ class _Stream:
 
 
 class Command(BaseCommand):
-    help = "List job types and jobs, run a job (queued, --wait or --foreground), list runs, read logs, cancel."
+    help = "List job types and jobs, run a job (queued, --wait or --foreground), list runs, read logs, cancel, schedule, sync."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel,schedule}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel,schedule,sync}")
         sub.add_parser("list", help="Job types (and problems) and jobs with their last run.")
 
         run = sub.add_parser("run", help="Run a job by id, or a job type by id (its only job, or a new one).")
@@ -90,6 +93,13 @@ class Command(BaseCommand):
         cancel.add_argument("run", type=int)
 
         schedule_arguments_add(sub.add_parser("schedule", help="Set, change or remove a job's schedule, or show it."))
+
+        sync = sub.add_parser(
+            "sync", help="Reconcile jobs with the installed job types and repair the schedules (exit 2: needs attention)."
+        )
+        sync.add_argument("--create-missing", action="store_true",
+                          help="Create one job with the type's defaults for every installed type that has none.")
+        sync.add_argument("--dry-run", action="store_true", help="Print what would change; change nothing.")
 
     def handle(self, *args, subcommand, **options):
         self.verbosity = options["verbosity"]
@@ -156,6 +166,15 @@ class Command(BaseCommand):
             self.stdout.write(f"run {run.pk} cancelled")
         else:
             self.stdout.write(f"run {run.pk} asked to stop (status {run.status})")
+
+    # --- sync ---------------------------------------------------------------------------
+
+    def handle_sync(self, *, create_missing=False, dry_run=False, **options):
+        report = jobs_sync(create_missing=create_missing, dry_run=dry_run)
+        for line in sync_lines(report, create_missing=create_missing):
+            self.stdout.write(line)
+        if report.needs_attention:
+            raise bad_input("sync: some jobs or job types need an administrator (see above)")
 
     # --- run ----------------------------------------------------------------------------
 
