@@ -1,4 +1,4 @@
-"""Migrations with PostgreSQL-only parts: the admin's trigram search indexes (0006)."""
+"""Migrations with PostgreSQL-only parts: the admin's trigram search indexes (0008)."""
 
 import pytest
 from django.contrib.admin.sites import site

@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("jobs", "0005_runlog_without_db_fk"),
+        ("jobs", "0007_runlog_key_run_seq"),
     ]
 
     operations = [migrations.RunPython(create, remove, elidable=False)]
