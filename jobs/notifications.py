@@ -13,6 +13,7 @@ import statistics
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import timezone
 
 from jobs.models import Job, Run
@@ -84,6 +85,11 @@ def slow_runs_notify() -> int:
     return sent
 
 
+def run_url(run: Run) -> str:
+    """The run's admin page, absolute (``JOBSITE_BASE_URL``), for a reader outside the site."""
+    return settings.JOBSITE_BASE_URL + reverse("admin:jobs_run_change", args=[run.pk])
+
+
 def _send(run: Run, recipients: list[str], what: str, detail: str) -> str:
     subject = f"[Jobsite] {run.job.title}: run {run.pk} {what}"
     lines = [
@@ -91,6 +97,7 @@ def _send(run: Run, recipients: list[str], what: str, detail: str) -> str:
         f"Run: {run.pk}, {run.get_status_display()}, trigger {run.trigger}, attempt {run.attempt}",
         f"Started: {run.started_at}",
         f"Finished: {run.finished_at}",
+        f"Run page: {run_url(run)}",
         "",
         detail,
     ]

@@ -107,6 +107,8 @@ LOGIN_URL = "admin:login"
 
 EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="jobsite@localhost")
+# Where the site is reached: links in notification e-mails point to its admin pages.
+JOBSITE_BASE_URL = env.str("JOBSITE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery -------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.utils import timezone
 
 from jobs.execution import run_execute
@@ -21,12 +22,14 @@ ALL = ["success", "partial_success", "failed", "cancelled", "skipped"]
     ("task_type", "expected"),
     [("test_echo", "Success"), ("test_partial", "Partial success"), ("test_fail", "Failed")],
 )
+@override_settings(JOBSITE_BASE_URL="https://jobs.example.org")
 def test_each_ending_status_notifies_when_asked(task_type, expected):
     job = JobFactory(task_type=task_type, title="Nightly", notify_emails="a@example.org, b@example.org", notify_on=ALL)
     run = run_create(job=job, args={})
     run_execute(run_id=run.pk)
     assert [m.subject for m in mail.outbox] == [f"[Jobsite] Nightly: run {run.pk} {expected}"]
     assert mail.outbox[0].to == ["a@example.org", "b@example.org"]
+    assert f"Run page: https://jobs.example.org/admin/jobs/run/{run.pk}/change/" in mail.outbox[0].body
 
 
 @pytest.mark.django_db
