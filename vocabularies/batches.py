@@ -1,12 +1,13 @@
-"""Records -> batches of rows ready to write (mapped, cut, hashed), in this process or a forked one.
+"""Records -> batches of rows ready to write (mapped, cut, hashed), in this process or forked ones.
 
 ``prepared_batches`` is the one place where a record becomes a row: the mapper, the
 ``since`` filter, cutting over-long values, the content hash, duplicates within a batch
-(the last one wins), deletions and errored records. ``forked_batches`` runs it in a
-forked child and hands its batches over a pipe, so that parsing and mapping (child) and
-writing (this process and its writer thread) use both cores instead of sharing one GIL.
-The child touches no database and no logging: errors, skipped counts and progress travel
-with the batches and are reported by the parent.
+(the last one wins), deletions and errored records. ``forked_batches`` runs it in forked
+children and hands their batches over pipes, so that parsing and mapping (children) and
+writing (this process and its writer thread) use every core instead of sharing one GIL.
+Several children each parse their own groups of a dump (a reader's ``shard``) and their
+batches are taken in the dump's order. The children touch no database and no logging:
+errors, skipped counts and progress travel with the batches and are reported by the parent.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import orjson
 
 from jobs import current_run
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import DELETE
+from vocabularies.readers.files import DELETE, SHARD_BREAK
 
 
 def row_hash(row: dict) -> str:
@@ -51,8 +52,9 @@ class Batch:
     deletes: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     skipped: int = 0
-    read: int = 0  # records read so far, this batch included
+    read: int = 0  # records read for this batch
     progress: tuple[int | None, int | None] | None = None
+    group_end: bool = False  # the last batch of one of a sharded reader's groups
 
 
 def prepared_batches(
@@ -70,7 +72,8 @@ def prepared_batches(
 
     ``serialized`` rows are ``(key, hash, orjson bytes)``: the bytes hashed are the row
     itself, so the writer decodes only the rows whose hash changed. ``tick`` is called
-    every 1,000 records (cancellation checks).
+    every 1,000 records (cancellation checks). A ``SHARD_BREAK`` from a sharded reader ends
+    the batch, marked ``group_end``.
     """
     key = target.key
     max_lengths = list(target.max_lengths.items())
@@ -78,8 +81,13 @@ def prepared_batches(
     md5 = hashlib.md5
     rows: dict[str, object] = {}
     batch = Batch()
-    read = 0
+    read = start = 0
     for item in records:
+        if item is SHARD_BREAK:
+            batch.rows, batch.read, batch.group_end = list(rows.values()), read - start, True
+            yield batch
+            rows, batch, start = {}, Batch(), read
+            continue
         if limit is not None and read >= limit:
             break
         read += 1
@@ -112,10 +120,10 @@ def prepared_batches(
                 row["content_hash"] = digest
                 rows[row[key]] = row
         if len(rows) + len(batch.deletes) >= batch_size or len(batch.errors) >= batch_size:
-            batch.rows, batch.read = list(rows.values()), read
+            batch.rows, batch.read = list(rows.values()), read - start
             yield batch
-            rows, batch = {}, Batch()
-    batch.rows, batch.read = list(rows.values()), read
+            rows, batch, start = {}, Batch(), read
+    batch.rows, batch.read = list(rows.values()), read - start
     yield batch
 
 
@@ -148,17 +156,15 @@ def _child(produce: Callable[[], Iterable[Batch]], sender) -> int:
         return 1
 
 
-def forked_batches(produce: Callable[[], Iterable[Batch]]) -> Iterator[Batch]:
-    """Run ``produce()`` in a forked child; yield its batches here, raise its error here.
-
-    Closing this generator early (limit, cancellation, a write error) kills the child.
-    """
+def _fork(produce: Callable[[], Iterable[Batch]], inherited: list) -> tuple[int, object]:
     receiver, sender = multiprocessing.Pipe(duplex=False)
     pid = os.fork()
     if pid == 0:  # child: never returns into the caller's code, never runs its atexit handlers
         code = 1
         try:
             receiver.close()
+            for other in inherited:  # the pipes of the children forked before this one
+                other.close()
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             code = _child(produce, sender)
@@ -166,19 +172,39 @@ def forked_batches(produce: Callable[[], Iterable[Batch]]) -> Iterator[Batch]:
         finally:
             os._exit(code)
     sender.close()
+    return pid, receiver
+
+
+def forked_batches(*produces: Callable[[], Iterable[Batch]]) -> Iterator[Batch]:
+    """Run each ``produce()`` in a forked child; yield their batches here, raise their error here.
+
+    With several children, each produces its own groups of the records (a sharded reader:
+    child i reads groups i, i + n, i + 2n ...): batches are taken from one child until
+    one ends a group (``group_end``), then from the next, so they come in the dump's
+    order; the child whose turn it is ending ends the whole. Closing this generator early
+    (limit, cancellation, a write error) kills the children.
+    """
+    children: list[tuple[int, object]] = []
     try:
+        for produce in produces:
+            children.append(_fork(produce, [receiver for _, receiver in children]))
+        turn = 0
         while True:
             try:
-                kind, value = receiver.recv()
+                kind, value = children[turn][1].recv()
             except EOFError:
                 raise ImportFailed("the parsing process ended without a result (killed, or out of memory?)") from None
             if kind == "end":
                 return
             if kind == "error":
                 raise value
+            if value.group_end:
+                turn = (turn + 1) % len(children)
             yield value
     finally:
-        receiver.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)  # a no-op once it has exited; it is not reaped before waitpid
-        os.waitpid(pid, 0)
+        for pid, receiver in children:
+            receiver.close()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # a no-op once it has exited; it is not reaped before waitpid
+        for pid, _ in children:
+            os.waitpid(pid, 0)

@@ -15,6 +15,8 @@ DEFAULTS = {
     "VOCABULARIES_BATCH_SIZE": 5000,
     # Read, map and hash records in a forked process while this one writes (PostgreSQL only).
     "VOCABULARIES_FORK": True,
+    # Processes that parse a dump together when its reader can be sharded (ROR); None: the cores, at most 4.
+    "VOCABULARIES_PARSERS": None,
     "VOCABULARIES_ZENODO_API": "https://zenodo.org/api",
     # Zenodo concept record ids whose latest version is the default source.
     "VOCABULARIES_ROR_ZENODO_CONCEPT": "6347574",

@@ -2,8 +2,10 @@
 
 The parser runs in the calling thread; on PostgreSQL (outside an enclosing transaction)
 the batches are written by a writer thread with its own connection, so parsing and
-writing overlap, and reading, mapping and hashing run in a forked process
-(``batches.forked_batches``), so they do not share one GIL with the writing.
+writing overlap, and reading, mapping and hashing run in forked processes
+(``batches.forked_batches``), so they do not share one GIL with the writing: one, or
+``VOCABULARIES_PARSERS`` that each parse their share of the dump when the reader can be
+sharded (ROR).
 Each batch is atomic: when the source fails half-way,
 the batches already written stay (every record is then old or new, never half), the
 rest is not written, and the run fails with the reader's message.
@@ -119,18 +121,21 @@ def vocabulary_import(
     limit: int | None = None,
     batch_size: int | None = None,
     fork: bool | None = None,
+    shards: Callable[[int, int], Iterable] | None = None,
 ) -> dict:
     """Import ``records`` into ``target``; report counters and errored entries on the run.
 
     Records are read, mapped and hashed in a forked process while this one writes, unless
     ``fork`` is False or the setting ``VOCABULARIES_FORK`` is off; only where the writes go
     through a writer thread (PostgreSQL, outside a transaction, not a dry run) and
-    ``os.fork`` exists.
+    ``os.fork`` exists. ``shards(index, count)``, when given, returns the records of one
+    shard of the same dump (a reader's ``shard=(index, count)``): then ``VOCABULARIES_PARSERS``
+    forked processes parse it together (in one process when there is a ``limit``).
     """
     with relaxed_gc():
         return _import(
             target=target, records=records, mapper=mapper, since=since, dry_run=dry_run, limit=limit,
-            batch_size=batch_size, fork=fork,
+            batch_size=batch_size, fork=fork, shards=shards,
         )
 
 
@@ -140,11 +145,16 @@ def _report(run, batch: Batch):
         run.add_error(record_id, reason)
     if batch.skipped:
         run.count("skipped", batch.skipped)
-    if batch.progress is not None and batch.progress[0] is not None:
-        run.progress(*batch.progress)
+    if batch.progress is not None and batch.progress[0] is not None and batch.progress[0] >= (run.done or 0):
+        run.progress(*batch.progress)  # (parsing processes of one dump report in turns: never backwards)
 
 
-def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork) -> dict:
+def parsers() -> int:
+    """How many processes parse a sharded dump (``VOCABULARIES_PARSERS``, default: the cores, at most 4)."""
+    return int(conf.get("VOCABULARIES_PARSERS") or min(os.cpu_count() or 1, 4))
+
+
+def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork, shards) -> dict:
     run = current_run()
     batch_size = batch_size or int(conf.get("VOCABULARIES_BATCH_SIZE"))
     writer = BatchWriter(target, dry_run=dry_run, run=run)
@@ -153,14 +163,19 @@ def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork)
     read = skipped = 0
     try:
         if fork:
-            batches = forked_batches(lambda: prepared_batches(records=records, serialized=True, **options))
+            def produce(source):
+                return lambda: prepared_batches(records=source, serialized=True, **options)
+
+            count = parsers() if shards is not None and limit is None else 1
+            sources = [shards(index, count) for index in range(count)] if count > 1 else [records]
+            batches = forked_batches(*map(produce, sources))
         else:
             batches = prepared_batches(records=records, serialized=False, tick=run.raise_if_cancelled, **options)
         for batch in batches:
             if fork:
                 run.raise_if_cancelled()  # at most one query a second (RunHandle rate-limits it)
             _report(run, batch)
-            read, skipped = batch.read, skipped + batch.skipped
+            read, skipped = read + batch.read, skipped + batch.skipped
             writer.write(batch.rows, batch.deletes)
     finally:
         if hasattr(records, "close"):

@@ -10,6 +10,15 @@ from typing import BinaryIO
 
 # A mapper returns {key: ..., DELETE: True} for a record to remove (ORCID deactivated).
 DELETE = "__delete__"
+
+
+class _ShardBreak:
+    def __repr__(self):
+        return "SHARD_BREAK"
+
+
+# A sharded reader (``shard=(index, count)``) yields this after each group of records it parsed.
+SHARD_BREAK = _ShardBreak()
 ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
 

@@ -7,6 +7,12 @@ into ~1 MiB slices at those markers and each slice is parsed by orjson (≈3x fa
 an event parser). A slice that does not parse - bad JSON, or a layout the marker does
 not fit - hands the rest of the stream, from that slice on, to ijson's C backend
 (yajl2_c), which is also used for non-pretty input and gives the authoritative error.
+
+Sharded (``shard=(index, count)``), slices are taken in groups of ``GROUP_SLICES`` and
+only every count-th group, starting at ``index``, is parsed (the others are only counted),
+each followed by ``SHARD_BREAK``: ``count`` processes reading the same stream parse it
+together. Where ijson takes over, shard 0 (at the start) or the shard of the slice that
+did not parse yields every element from there on, without further breaks.
 """
 
 from __future__ import annotations
@@ -17,8 +23,11 @@ from collections.abc import Iterator
 import ijson
 import orjson
 
+from vocabularies.readers.files import SHARD_BREAK
+
 _backend = ijson.get_backend("yajl2_c")
 READ = 1 << 20
+GROUP_SLICES = 8  # ~2 MiB slices: ~16 MiB, ~4,700 ROR records a group
 LEADING = re.compile(rb"\A\s*\[(\r?\n[ \t]*)\{")
 
 
@@ -50,17 +59,19 @@ def _ijson(stream, done: int) -> Iterator:
         raise JSONArrayError(f"invalid or truncated JSON after record {count}: {exc}") from exc
 
 
-def json_array_items(stream, *, read_size: int = READ) -> Iterator:
-    """Yield the elements of the JSON array read from the binary ``stream``."""
+def json_array_items(stream, *, read_size: int = READ, shard: tuple[int, int] | None = None) -> Iterator:
+    """Yield the elements of the JSON array read from the binary ``stream`` (of one shard)."""
+    index, count = shard or (0, 1)
     buf = stream.read(read_size)
     match = LEADING.match(buf)
     if match is None:
-        yield from _ijson(_Chain(buf, stream), 0)
+        if index == 0:
+            yield from _ijson(_Chain(buf, stream), 0)
         return
     marker = match.group(1) + b"{"
     start = match.start(1)
     buf = buf[start:]
-    done = 0
+    done = number = 0
     eof = False
     while True:
         if not eof and len(buf) < 2 * read_size:
@@ -77,18 +88,27 @@ def json_array_items(stream, *, read_size: int = READ) -> Iterator:
                 continue
             body = buf.rstrip()
             if not body.endswith(b"]"):
-                yield from _ijson(_Chain(b"[" + buf, stream), done)
+                if number // GROUP_SLICES % count == index:
+                    yield from _ijson(_Chain(b"[" + buf, stream), done)
                 return
             slice_, rest = body[:-1], b""
         else:
             slice_, rest = buf[:cut], buf[cut:]
-        try:
-            items = orjson.loads(b"[" + slice_.rstrip().rstrip(b",") + b"]")
-        except orjson.JSONDecodeError:
-            yield from _ijson(_Chain(b"[" + buf, stream), done)
-            return
-        yield from items
-        done += len(items)
+        mine = number // GROUP_SLICES % count == index
+        if mine:
+            try:
+                items = orjson.loads(b"[" + slice_.rstrip().rstrip(b",") + b"]")
+            except orjson.JSONDecodeError:
+                yield from _ijson(_Chain(b"[" + buf, stream), done)
+                return
+            yield from items
+            done += len(items)
+        else:
+            done += slice_.count(marker)  # each element starts with the marker
         buf = rest
-        if eof and not buf:
+        number += 1
+        end = eof and not buf
+        if shard is not None and mine and (end or number % GROUP_SLICES == 0):
+            yield SHARD_BREAK
+        if end:
             return
