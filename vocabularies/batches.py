@@ -21,7 +21,7 @@ import pickle
 import signal
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import orjson
@@ -53,6 +53,9 @@ class Batch:
     errors: list[tuple[str, str]] = field(default_factory=list)
     skipped: int = 0
     read: int = 0  # records read for this batch
+    # rows whose hash was stored when the import started (``stored``): not written unless their
+    # key was updated since by this import (a dump that holds a key twice)
+    kept: list = field(default_factory=list)
     progress: tuple[int | None, int | None] | None = None
     group_end: bool = False  # the last batch of one of a sharded reader's groups
 
@@ -67,25 +70,34 @@ def prepared_batches(
     batch_size: int,
     serialized: bool,
     tick: Callable[[], None] | None = None,
+    stored: Container[str] = (),
 ) -> Iterator[Batch]:
     """Yield batches of at most ``batch_size`` rows + deletes; the last one may be empty.
 
     ``serialized`` rows are ``(key, hash, orjson bytes)``: the bytes hashed are the row
     itself, so the writer decodes only the rows whose hash changed. ``tick`` is called
     every 1,000 records (cancellation checks). A ``SHARD_BREAK`` from a sharded reader ends
-    the batch, marked ``group_end``.
+    the batch, marked ``group_end``. Rows whose hash is in ``stored`` (the hashes of the
+    stored rows) go to the batch's ``kept`` instead of its ``rows``.
     """
     key = target.key
     max_lengths = list(target.max_lengths.items())
     sort_keys = orjson.OPT_SORT_KEYS
     md5 = hashlib.md5
-    rows: dict[str, object] = {}
+    rows: dict[str, tuple[object, bool]] = {}  # key -> (row, whether its hash is in ``stored``)
     batch = Batch()
     read = start = 0
+
+    def filled() -> Batch:
+        batch.rows = [row for row, kept in rows.values() if not kept]
+        batch.kept = [row for row, kept in rows.values() if kept]
+        batch.read = read - start
+        return batch
+
     for item in records:
         if item is SHARD_BREAK:
-            batch.rows, batch.read, batch.group_end = list(rows.values()), read - start, True
-            yield batch
+            batch.group_end = True
+            yield filled()
             rows, batch, start = {}, Batch(), read
             continue
         if limit is not None and read >= limit:
@@ -115,16 +127,14 @@ def prepared_batches(
             payload = orjson.dumps(row, option=sort_keys)
             digest = md5(payload, usedforsecurity=False).hexdigest()
             if serialized:
-                rows[row[key]] = (row[key], digest, payload)
+                rows[row[key]] = ((row[key], digest, payload), digest in stored)
             else:
                 row["content_hash"] = digest
-                rows[row[key]] = row
+                rows[row[key]] = (row, False)
         if len(rows) + len(batch.deletes) >= batch_size or len(batch.errors) >= batch_size:
-            batch.rows, batch.read = list(rows.values()), read - start
-            yield batch
+            yield filled()
             rows, batch, start = {}, Batch(), read
-    batch.rows, batch.read = list(rows.values()), read - start
-    yield batch
+    yield filled()
 
 
 def _portable(exc: BaseException) -> BaseException:

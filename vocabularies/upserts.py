@@ -72,23 +72,52 @@ def copy_text(rows: list[tuple[str, str, bytes]]) -> bytes:
     return b"".join(lines)
 
 
-def _pg_stored_hashes(target: Target, keys: list[str]) -> dict[str, str]:
-    """Key -> stored content hash of the stored rows among ``keys`` (with an FK: whose link is up to date)."""
-    table = connection.ops.quote_name(target.model._meta.db_table)
-    key = target.key
-    sql = f"SELECT t.{key}, t.content_hash FROM {table} t"
+def _stored_sql(target: Target, where: str, columns: str) -> str:
+    """SELECT ``columns`` of the stored rows (with an FK: whose link is up to date) ``where``."""
+    quote = connection.ops.quote_name
+    sql = f"SELECT {columns} FROM {quote(target.model._meta.db_table)} t"
     if target.fk:
         attname, local, related, related_key = target.fk
         sql += (
-            f" LEFT JOIN {connection.ops.quote_name(related._meta.db_table)} r"
-            f" ON r.{related_key} = t.{local} AND t.{local} <> ''"
-            f" WHERE t.{key} = ANY(%s) AND t.{attname} IS NOT DISTINCT FROM r.id"
+            f" LEFT JOIN {quote(related._meta.db_table)} r ON r.{related_key} = t.{local} AND t.{local} <> ''"
+            f" WHERE {where} AND t.{attname} IS NOT DISTINCT FROM r.id"
         )
     else:
-        sql += f" WHERE t.{key} = ANY(%s)"
+        sql += f" WHERE {where}"
+    return sql
+
+
+def _pg_stored_hashes(target: Target, keys: list[str]) -> dict[str, str]:
+    """Key -> stored content hash of the stored rows among ``keys`` (with an FK: whose link is up to date)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [keys])
+        cursor.execute(_stored_sql(target, f"t.{target.key} = ANY(%s)", f"t.{target.key}, t.content_hash"), [keys])
         return dict(cursor.fetchall())
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The content hashes of every stored row of a target (read once per import), and whether there was none."""
+
+    hashes: frozenset[str]
+    empty: bool
+
+
+def stored_read(*, target: Target, max_rows: int) -> Stored | None:
+    """``Stored`` of ``target`` (PostgreSQL), or None when it holds more than ``max_rows`` rows.
+
+    A row's hash covers its key, so a record whose hash is among them is stored as it is.
+    """
+    table = connection.ops.quote_name(target.model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [target.model._meta.db_table])
+        estimate = cursor.fetchone()
+        if estimate and estimate[0] > max_rows:
+            return None
+        cursor.execute(f"SELECT NOT EXISTS (SELECT FROM {table})")
+        empty = cursor.fetchone()[0]
+        cursor.execute(f"{_stored_sql(target, 'TRUE', 't.content_hash')} LIMIT %s", [max_rows + 1])
+        hashes = frozenset(digest for (digest,) in cursor)
+    return None if len(hashes) > max_rows else Stored(hashes=hashes, empty=empty)
 
 
 def _pg_upsert(target: Target, rows: list[tuple[str, str, bytes]]) -> Counter:
@@ -101,13 +130,14 @@ def _pg_upsert(target: Target, rows: list[tuple[str, str, bytes]]) -> Counter:
     return counts
 
 
-def _pg_write(target: Target, text: bytes, *, all_new: bool = False) -> Counter:
+def _pg_write(target: Target, text: bytes, *, all_new: bool = False, updated: set[str] | None = None) -> Counter:
     """COPY ``text`` (``copy_text`` lines) to a staging table and upsert the rows from there.
 
     The staging table holds each row as JSON; ``json_populate_record`` turns it into the
     table's columns on the server, so the client builds no per-column text. Rows none of
     which is stored yet (``all_new``, a first import) are inserted without the conflict
     check, in a savepoint: a row stored meanwhile by another import falls back to the upsert.
+    The keys of the rows updated are added to ``updated`` when given.
     """
     quote = connection.ops.quote_name
     table = quote(target.model._meta.db_table)
@@ -142,10 +172,13 @@ def _pg_write(target: Target, text: bytes, *, all_new: bool = False) -> Counter:
             f"WITH changed AS ({insert} "
             f"ON CONFLICT ({target.key}) DO UPDATE SET {updates} "
             f"WHERE t.content_hash IS DISTINCT FROM EXCLUDED.content_hash{also_changed} "
-            f"RETURNING (xmax = 0) AS inserted) "
-            f"SELECT count(*) FILTER (WHERE inserted), count(*), (SELECT count(*) FROM {stage}) FROM changed"
+            f"RETURNING t.{target.key} AS key, (xmax = 0) AS inserted) "
+            f"SELECT count(*) FILTER (WHERE inserted), count(*), (SELECT count(*) FROM {stage}), "
+            f"{'array_agg(key) FILTER (WHERE NOT inserted)' if updated is not None else 'NULL'} FROM changed"
         )
-        created, changed, staged = cursor.fetchone()
+        created, changed, staged, keys = cursor.fetchone()
+    if keys:
+        updated.update(keys)
     return Counter(created=created, updated=changed - created, unchanged=staged - changed)
 
 
@@ -206,15 +239,22 @@ def batch_upsert(*, target: Target, rows: list[dict]) -> Counter:
         return _generic_upsert(target, rows)
 
 
-def batch_upsert_serialized(*, target: Target, rows: list[tuple[str, str, bytes]]) -> Counter:
+def batch_upsert_serialized(
+    *, target: Target, rows: list[tuple[str, str, bytes]], stored: Stored | None = None, updated: set[str] | None = None
+) -> Counter:
     """``batch_upsert`` (PostgreSQL) of ``(key, content hash, orjson of the row)``: no row is decoded here.
 
-    Dates arrive as ISO strings, which PostgreSQL reads as they are.
+    Dates arrive as ISO strings, which PostgreSQL reads as they are. With ``stored`` (read
+    at the start of the import), the unchanged rows were left out already: no lookup here,
+    and when the table was empty then, the rows are inserted straight away; the keys of
+    the rows updated are added to ``updated``.
     """
     if not rows:
         return Counter()
     with transaction.atomic():
-        return _pg_upsert(target, rows)
+        if stored is None:
+            return _pg_upsert(target, rows)
+        return _pg_write(target, copy_text(rows), all_new=stored.empty, updated=updated)
 
 
 def batch_classify(*, target: Target, rows: list[dict]) -> Counter:

@@ -59,8 +59,9 @@ def _ijson(stream, done: int) -> Iterator:
         raise JSONArrayError(f"invalid or truncated JSON after record {count}: {exc}") from exc
 
 
-def json_array_items(stream, *, read_size: int = READ, shard: tuple[int, int] | None = None) -> Iterator:
+def json_array_items(stream, *, read_size: int | None = None, shard: tuple[int, int] | None = None) -> Iterator:
     """Yield the elements of the JSON array read from the binary ``stream`` (of one shard)."""
+    read_size = read_size or READ
     index, count = shard or (0, 1)
     buf = stream.read(read_size)
     match = LEADING.match(buf)
