@@ -2,7 +2,7 @@
 
 PostgreSQL: one indexed SELECT drops the unchanged rows; the rest are COPied as
 ``content hash, row JSON`` into a temporary staging table, then one ``INSERT … SELECT …
-json_populate_record … ON CONFLICT (key) DO UPDATE … WHERE hash differs RETURNING (xmax = 0)``.
+jsonb_populate_record … ON CONFLICT (key) DO UPDATE … WHERE hash differs RETURNING (xmax = 0)``.
 Other databases (SQLite for ``make run``): compare hashes, ``bulk_create`` the new rows
 and ``bulk_update`` the changed ones. Both count created / updated / unchanged.
 """
@@ -133,8 +133,9 @@ def _pg_upsert(target: Target, rows: list[tuple[str, str, bytes]]) -> Counter:
 def _pg_write(target: Target, text: bytes, *, all_new: bool = False, updated: set[str] | None = None) -> Counter:
     """COPY ``text`` (``copy_text`` lines) to a staging table and upsert the rows from there.
 
-    The staging table holds each row as JSON; ``json_populate_record`` turns it into the
-    table's columns on the server, so the client builds no per-column text. Rows none of
+    The staging table holds each row as jsonb (parsed once; json would be parsed again by
+    ``json_populate_record``): ``jsonb_populate_record`` turns it into the table's columns
+    on the server, so the client builds no per-column text. Rows none of
     which is stored yet (``all_new``, a first import) are inserted without the conflict
     check, in a savepoint: a row stored meanwhile by another import falls back to the upsert.
     The keys of the rows updated are added to ``updated`` when given.
@@ -153,11 +154,11 @@ def _pg_write(target: Target, text: bytes, *, all_new: bool = False, updated: se
         join = f"LEFT JOIN {quote(related._meta.db_table)} f ON f.{related_key} = r.{local} AND r.{local} <> ''"
         also_changed = f" OR t.{attname} IS DISTINCT FROM EXCLUDED.{attname}"
     source = (
-        f"SELECT {', '.join(select)} FROM {stage} s CROSS JOIN LATERAL json_populate_record(NULL::{table}, s.doc) r {join}"
+        f"SELECT {', '.join(select)} FROM {stage} s CROSS JOIN LATERAL jsonb_populate_record(NULL::{table}, s.doc) r {join}"
     )
     insert = f"INSERT INTO {table} AS t ({', '.join(insert_cols)}) {source}"
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (content_hash text, doc json)")
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (content_hash text, doc jsonb)")
         cursor.execute(f"TRUNCATE {stage}")
         cursor.copy_expert(f"COPY {stage} (content_hash, doc) FROM STDIN", io.BytesIO(text))
         if all_new:
