@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import multiprocessing
+import operator
 import os
 import pickle
 import signal
@@ -82,6 +83,9 @@ def prepared_batches(
     """
     key = target.key
     max_lengths = list(target.max_lengths.items())
+    maxima = tuple(target.max_lengths.values())
+    # One C-level pass over the bounded values finds the (rare) rows that need cutting.
+    bounded = operator.itemgetter(*target.max_lengths) if len(maxima) > 1 else None
     sort_keys = orjson.OPT_SORT_KEYS
     md5 = hashlib.md5
     rows: dict[str, tuple[object, bool]] = {}  # key -> (row, whether its hash is in ``stored``)
@@ -120,10 +124,15 @@ def prepared_batches(
         elif since is not None and _older_than(row.get("last_modified"), since):
             batch.skipped += 1
         else:
-            for column, max_length in max_lengths:
-                value = row[column]
-                if value.__class__ is str and len(value) > max_length:
-                    row[column] = value[:max_length]
+            try:
+                fits = bounded is not None and not any(map(operator.gt, map(len, bounded(row)), maxima))
+            except TypeError:  # a value without a length (None)
+                fits = False
+            if not fits:
+                for column, max_length in max_lengths:
+                    value = row[column]
+                    if value.__class__ is str and len(value) > max_length:
+                        row[column] = value[:max_length]
             payload = orjson.dumps(row, option=sort_keys)
             digest = md5(payload, usedforsecurity=False).hexdigest()
             if serialized:
