@@ -211,3 +211,28 @@ def test_ror_import_through_the_worker(celery_worker, http_server, tmp_path):
     assert run.counters == {"created": len(RECORDS)}
     assert Affiliation.objects.count() == len(RECORDS)
     assert run.finished_at > run.started_at > dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("task_type", ["ror_affiliations", "ror_funders"])
+def test_ror_jobs_parse_in_several_processes(import_dir, settings, monkeypatch, task_type):
+    from vocabularies.readers import jsonarray
+
+    monkeypatch.setattr(jsonarray, "READ", 4096)  # slices of ~8 KB, groups of 2: many groups
+    monkeypatch.setattr(jsonarray, "GROUP_SLICES", 2)
+    settings.VOCABULARIES_PARSERS = 2
+    records = []
+    for number in range(120):
+        record = json.loads(json.dumps(RECORDS[number % len(RECORDS)]))
+        record["id"] = f"https://ror.org/0{number:08d}"
+        records.append(record)
+    ror_zip(import_dir / "many.zip", records)
+    job = JobFactory(task_type=task_type)
+    run = _run(job, source="many.zip")
+    model = Affiliation if task_type == "ror_affiliations" else Funder
+    assert run.status == Run.Status.SUCCESS and run.counters == {"created": model.objects.count()}
+    funders = [r for r in records if r["id"][-9:] in {f"0{n:08d}" for n in range(120)} and (
+        "funder" in r["types"] or any(e["type"] == "fundref" for e in r.get("external_ids", [])))]
+    assert model.objects.count() == (120 if model is Affiliation else len(funders)) > 0
+    assert run.progress_done == run.progress_total
+    assert _run(job, source="many.zip", since="2000-01-01T00:00:00+00:00").counters == {"unchanged": model.objects.count()}
