@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 
@@ -102,7 +103,7 @@ def test_shards_parse_their_own_groups_and_together_every_record_in_order(count,
 
 
 @pytest.mark.parametrize("count", [2, 3])
-def test_shard_of_an_invalid_slice_takes_over_and_reports_the_record_count(count, monkeypatch):
+def test_shard_of_an_invalid_slice_takes_over_and_reports_where(count, monkeypatch):
     text = json.dumps(RECORDS * 4, indent=4)
     position = len(RECORDS) * 3 + 2
     cut = 0
@@ -110,7 +111,11 @@ def test_shard_of_an_invalid_slice_takes_over_and_reports_the_record_count(count
         cut = text.index('\n    {\n        "admin"', cut + 1)
     broken = (text[:cut] + "}}" + text[cut:]).encode()
     merged, error = _merged(_sharded(broken, count, monkeypatch))
-    assert merged == (RECORDS * 4)[:position] and error is not None and f"after record {position}" in str(error)
+    assert merged == (RECORDS * 4)[:position] and error is not None
+    found = re.search(r"after byte (\d+) \(and (\d+) records from there\)", str(error))
+    offset, more = int(found[1]), int(found[2])
+    assert offset <= cut and broken[offset:].startswith(b"\n    {")  # the start of the slice that did not parse
+    assert broken[offset:cut].count(b"\n    {") == more
 
 
 def test_shards_of_a_minified_array_leave_it_to_the_first(monkeypatch):
