@@ -10,8 +10,9 @@ runs in a child process so its peak RSS (VmHWM) is its own:
     first     first import into empty tables
     again     re-import of the same file (every record unchanged)
 
-The imports read, map and hash in a forked process (VOCABULARIES_FORK): "cpu" counts it
-too, and its peak RSS is printed after the importing process's own.
+The imports read, map and hash in forked processes (VOCABULARIES_FORK; ROR: several that
+parse their shares of the dump, VOCABULARIES_PARSERS, --parsers): "cpu" counts them too,
+and the largest one's peak RSS is printed after the importing process's own.
 
     .venv/bin/python bench/vocabularies_import.py ror --records 120000
     .venv/bin/python bench/vocabularies_import.py all --scale 0.1
@@ -143,6 +144,8 @@ def child(kind: str, phase: str, path: str) -> dict:
     django.setup()
     settings.VOCABULARIES_IMPORT_DIR = str(Path(path).parent)
     settings.VOCABULARIES_FORK = os.environ.get("BENCH_VOCABULARIES_FORK", "1") == "1"
+    if os.environ.get("BENCH_VOCABULARIES_PARSERS"):
+        settings.VOCABULARIES_PARSERS = int(os.environ["BENCH_VOCABULARIES_PARSERS"])
     from jobs import context
     from vocabularies import targets
     from vocabularies.importing import relaxed_gc, row_hash, vocabulary_import
@@ -178,7 +181,8 @@ def child(kind: str, phase: str, path: str) -> dict:
                 count += 1
     else:
         # As the job types do: OpenAIRE projects are imported in one process (vocabularies/jobs.py).
-        vocabulary_import(target=target, records=reader(Path(path)), mapper=mapper, fork=kind != "openaire")
+        shards = (lambda index, count: reader(Path(path), shard=(index, count))) if kind == "ror" else None
+        vocabulary_import(target=target, records=reader(Path(path)), mapper=mapper, fork=kind != "openaire", shards=shards)
         count = sum(handle.counters.get(k, 0) for k in ("created", "updated", "unchanged", "errored"))
     elapsed = time.perf_counter() - started
     forked_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -273,6 +277,7 @@ def main():
     parser.add_argument("--size", type=int, help="alias of --records")
     parser.add_argument("--db", default=DEFAULT_DB)
     parser.add_argument("--no-fork", action="store_true", help="import in one process (VOCABULARIES_FORK=False)")
+    parser.add_argument("--parsers", type=int, help="VOCABULARIES_PARSERS: processes parsing a ROR dump together")
     parser.add_argument("--phases", default="", help="comma-separated subset of the phases, e.g. first,again")
     parser.add_argument("--workdir", default=str(ROOT / "var" / "bench-vocabularies"))
     args = parser.parse_args()
@@ -280,7 +285,7 @@ def main():
     workdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="jobsite.settings", PYTHONPATH=str(ROOT),
                DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.db}", JOBSITE_LOG_LEVEL="WARNING",
-               BENCH_VOCABULARIES_FORK="0" if args.no_fork else "1")
+               BENCH_VOCABULARIES_FORK="0" if args.no_fork else "1", BENCH_VOCABULARIES_PARSERS=str(args.parsers or ""))
     prepare_db(args.db, env)
     for kind in (["ror", "openaire", "orcid"] if args.kind == "all" else [args.kind]):
         records = args.records or args.size or int(DEFAULT_RECORDS[kind] * args.scale)

@@ -1,12 +1,13 @@
-"""Records -> batches of rows ready to write (mapped, cut, hashed), in this process or a forked one.
+"""Records -> batches of rows ready to write (mapped, cut, hashed), in this process or forked ones.
 
 ``prepared_batches`` is the one place where a record becomes a row: the mapper, the
 ``since`` filter, cutting over-long values, the content hash, duplicates within a batch
-(the last one wins), deletions and errored records. ``forked_batches`` runs it in a
-forked child and hands its batches over a pipe, so that parsing and mapping (child) and
-writing (this process and its writer thread) use both cores instead of sharing one GIL.
-The child touches no database and no logging: errors, skipped counts and progress travel
-with the batches and are reported by the parent.
+(the last one wins), deletions and errored records. ``forked_batches`` runs it in forked
+children and hands their batches over pipes, so that parsing and mapping (children) and
+writing (this process and its writer thread) use every core instead of sharing one GIL.
+Several children each parse their own groups of a dump (a reader's ``shard``) and their
+batches are taken in the dump's order. The children touch no database and no logging:
+errors, skipped counts and progress travel with the batches and are reported by the parent.
 """
 
 from __future__ import annotations
@@ -15,19 +16,20 @@ import contextlib
 import datetime as dt
 import hashlib
 import multiprocessing
+import operator
 import os
 import pickle
 import signal
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import orjson
 
 from jobs import current_run
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import DELETE
+from vocabularies.readers.files import DELETE, SHARD_BREAK
 
 
 def row_hash(row: dict) -> str:
@@ -51,8 +53,12 @@ class Batch:
     deletes: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     skipped: int = 0
-    read: int = 0  # records read so far, this batch included
+    read: int = 0  # records read for this batch
+    # rows whose hash was stored when the import started (``stored``): not written unless their
+    # key was updated since by this import (a dump that holds a key twice)
+    kept: list = field(default_factory=list)
     progress: tuple[int | None, int | None] | None = None
+    group_end: bool = False  # the last batch of one of a sharded reader's groups
 
 
 def prepared_batches(
@@ -65,21 +71,39 @@ def prepared_batches(
     batch_size: int,
     serialized: bool,
     tick: Callable[[], None] | None = None,
+    stored: Container[str] = (),
 ) -> Iterator[Batch]:
     """Yield batches of at most ``batch_size`` rows + deletes; the last one may be empty.
 
     ``serialized`` rows are ``(key, hash, orjson bytes)``: the bytes hashed are the row
     itself, so the writer decodes only the rows whose hash changed. ``tick`` is called
-    every 1,000 records (cancellation checks).
+    every 1,000 records (cancellation checks). A ``SHARD_BREAK`` from a sharded reader ends
+    the batch, marked ``group_end``. Rows whose hash is in ``stored`` (the hashes of the
+    stored rows) go to the batch's ``kept`` instead of its ``rows``.
     """
     key = target.key
     max_lengths = list(target.max_lengths.items())
+    maxima = tuple(target.max_lengths.values())
+    # One C-level pass over the bounded values finds the (rare) rows that need cutting.
+    bounded = operator.itemgetter(*target.max_lengths) if len(maxima) > 1 else None
     sort_keys = orjson.OPT_SORT_KEYS
     md5 = hashlib.md5
-    rows: dict[str, object] = {}
+    rows: dict[str, tuple[object, bool]] = {}  # key -> (row, whether its hash is in ``stored``)
     batch = Batch()
-    read = 0
+    read = start = 0
+
+    def filled() -> Batch:
+        batch.rows = [row for row, kept in rows.values() if not kept]
+        batch.kept = [row for row, kept in rows.values() if kept]
+        batch.read = read - start
+        return batch
+
     for item in records:
+        if item is SHARD_BREAK:
+            batch.group_end = True
+            yield filled()
+            rows, batch, start = {}, Batch(), read
+            continue
         if limit is not None and read >= limit:
             break
         read += 1
@@ -100,23 +124,26 @@ def prepared_batches(
         elif since is not None and _older_than(row.get("last_modified"), since):
             batch.skipped += 1
         else:
-            for column, max_length in max_lengths:
-                value = row[column]
-                if value.__class__ is str and len(value) > max_length:
-                    row[column] = value[:max_length]
+            try:
+                fits = bounded is not None and not any(map(operator.gt, map(len, bounded(row)), maxima))
+            except TypeError:  # a value without a length (None)
+                fits = False
+            if not fits:
+                for column, max_length in max_lengths:
+                    value = row[column]
+                    if value.__class__ is str and len(value) > max_length:
+                        row[column] = value[:max_length]
             payload = orjson.dumps(row, option=sort_keys)
             digest = md5(payload, usedforsecurity=False).hexdigest()
             if serialized:
-                rows[row[key]] = (row[key], digest, payload)
+                rows[row[key]] = ((row[key], digest, payload), digest in stored)
             else:
                 row["content_hash"] = digest
-                rows[row[key]] = row
+                rows[row[key]] = (row, False)
         if len(rows) + len(batch.deletes) >= batch_size or len(batch.errors) >= batch_size:
-            batch.rows, batch.read = list(rows.values()), read
-            yield batch
-            rows, batch = {}, Batch()
-    batch.rows, batch.read = list(rows.values()), read
-    yield batch
+            yield filled()
+            rows, batch, start = {}, Batch(), read
+    yield filled()
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -148,17 +175,15 @@ def _child(produce: Callable[[], Iterable[Batch]], sender) -> int:
         return 1
 
 
-def forked_batches(produce: Callable[[], Iterable[Batch]]) -> Iterator[Batch]:
-    """Run ``produce()`` in a forked child; yield its batches here, raise its error here.
-
-    Closing this generator early (limit, cancellation, a write error) kills the child.
-    """
+def _fork(produce: Callable[[], Iterable[Batch]], inherited: list) -> tuple[int, object]:
     receiver, sender = multiprocessing.Pipe(duplex=False)
     pid = os.fork()
     if pid == 0:  # child: never returns into the caller's code, never runs its atexit handlers
         code = 1
         try:
             receiver.close()
+            for other in inherited:  # the pipes of the children forked before this one
+                other.close()
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             code = _child(produce, sender)
@@ -166,19 +191,39 @@ def forked_batches(produce: Callable[[], Iterable[Batch]]) -> Iterator[Batch]:
         finally:
             os._exit(code)
     sender.close()
+    return pid, receiver
+
+
+def forked_batches(*produces: Callable[[], Iterable[Batch]]) -> Iterator[Batch]:
+    """Run each ``produce()`` in a forked child; yield their batches here, raise their error here.
+
+    With several children, each produces its own groups of the records (a sharded reader:
+    child i reads groups i, i + n, i + 2n ...): batches are taken from one child until
+    one ends a group (``group_end``), then from the next, so they come in the dump's
+    order; the child whose turn it is ending ends the whole. Closing this generator early
+    (limit, cancellation, a write error) kills the children.
+    """
+    children: list[tuple[int, object]] = []
     try:
+        for produce in produces:
+            children.append(_fork(produce, [receiver for _, receiver in children]))
+        turn = 0
         while True:
             try:
-                kind, value = receiver.recv()
+                kind, value = children[turn][1].recv()
             except EOFError:
                 raise ImportFailed("the parsing process ended without a result (killed, or out of memory?)") from None
             if kind == "end":
                 return
             if kind == "error":
                 raise value
+            if value.group_end:
+                turn = (turn + 1) % len(children)
             yield value
     finally:
-        receiver.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)  # a no-op once it has exited; it is not reaped before waitpid
-        os.waitpid(pid, 0)
+        for pid, receiver in children:
+            receiver.close()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # a no-op once it has exited; it is not reaped before waitpid
+        for pid, _ in children:
+            os.waitpid(pid, 0)

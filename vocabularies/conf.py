@@ -13,8 +13,14 @@ DEFAULTS = {
     # Largest uncompressed archive member (declared size) a reader accepts.
     "VOCABULARIES_MAX_MEMBER_BYTES": 2 * 1024**4,
     "VOCABULARIES_BATCH_SIZE": 5000,
+    # Tables up to this many rows have their content hashes read once per import (~110 bytes a
+    # row, shared with the parsing processes) so that unchanged records are dropped while
+    # parsing; larger ones are looked up batch by batch.
+    "VOCABULARIES_STORED_MAX_ROWS": 300_000,
     # Read, map and hash records in a forked process while this one writes (PostgreSQL only).
     "VOCABULARIES_FORK": True,
+    # Processes that parse a dump together when its reader can be sharded (ROR); None: the cores, at most 4.
+    "VOCABULARIES_PARSERS": None,
     "VOCABULARIES_ZENODO_API": "https://zenodo.org/api",
     # Zenodo concept record ids whose latest version is the default source.
     "VOCABULARIES_ROR_ZENODO_CONCEPT": "6347574",

@@ -2,8 +2,10 @@
 
 The parser runs in the calling thread; on PostgreSQL (outside an enclosing transaction)
 the batches are written by a writer thread with its own connection, so parsing and
-writing overlap, and reading, mapping and hashing run in a forked process
-(``batches.forked_batches``), so they do not share one GIL with the writing.
+writing overlap, and reading, mapping and hashing run in forked processes
+(``batches.forked_batches``), so they do not share one GIL with the writing: one, or
+``VOCABULARIES_PARSERS`` that each parse their share of the dump when the reader can be
+sharded (ROR).
 Each batch is atomic: when the source fails half-way,
 the batches already written stay (every record is then old or new, never half), the
 rest is not written, and the run fails with the reader's message.
@@ -26,7 +28,15 @@ from django.db import connection, connections
 from jobs import current_run
 from vocabularies import conf
 from vocabularies.batches import Batch, forked_batches, prepared_batches, row_hash  # noqa: F401 - row_hash re-exported
-from vocabularies.upserts import Target, batch_classify, batch_delete, batch_upsert, batch_upsert_serialized
+from vocabularies.upserts import (
+    Stored,
+    Target,
+    batch_classify,
+    batch_delete,
+    batch_upsert,
+    batch_upsert_serialized,
+    stored_read,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +50,8 @@ class BatchWriter:
         self.target = target
         self.dry_run = dry_run
         self.run = run
+        self.stored: Stored | None = None  # set before the first write: the batches set unchanged rows apart
+        self.updated: set[str] = set()  # with ``stored``: keys updated by this import
         self.counts: Counter = Counter()
         self.error: BaseException | None = None
         self.threaded = connection.vendor == "postgresql" and not connection.in_atomic_block and not dry_run
@@ -48,21 +60,25 @@ class BatchWriter:
             self.thread = threading.Thread(target=self._loop, name="vocabulary-writer", daemon=True)
             self.thread.start()
 
-    def write(self, rows: list[dict], deletes: list[str]):
+    def write(self, batch: Batch):
         if not self.threaded:
-            self._write(rows, deletes)
+            self._write(batch)
             return
         if self.error is not None:
             raise self.error
-        self.queue.put((rows, deletes))
+        self.queue.put(batch)
 
-    def _write(self, rows, deletes):
+    def _write(self, batch: Batch):
+        rows, deletes, kept = batch.rows, batch.deletes, batch.kept
+        if kept and self.updated:  # stored as they are when the import started, but updated since
+            rows = rows + [row for row in kept if row[0] in self.updated]
         if self.dry_run:
             counts = batch_classify(target=self.target, rows=rows)
         elif rows and isinstance(rows[0], tuple):
-            counts = batch_upsert_serialized(target=self.target, rows=rows)
+            counts = batch_upsert_serialized(target=self.target, rows=rows, stored=self.stored, updated=self.updated)
         else:
             counts = batch_upsert(target=self.target, rows=rows)
+        counts["unchanged"] += len(batch.rows) + len(kept) - len(rows)
         if deletes:
             counts["deleted"] += batch_delete(target=self.target, keys=deletes, dry_run=self.dry_run)
         self.counts.update(counts)
@@ -78,7 +94,7 @@ class BatchWriter:
                     return
                 if self.error is None:
                     try:
-                        self._write(*item)
+                        self._write(item)
                     except BaseException as exc:  # noqa: BLE001 - handed over to the parsing thread, re-raised there
                         self.error = exc
         finally:
@@ -119,18 +135,21 @@ def vocabulary_import(
     limit: int | None = None,
     batch_size: int | None = None,
     fork: bool | None = None,
+    shards: Callable[[int, int], Iterable] | None = None,
 ) -> dict:
     """Import ``records`` into ``target``; report counters and errored entries on the run.
 
     Records are read, mapped and hashed in a forked process while this one writes, unless
     ``fork`` is False or the setting ``VOCABULARIES_FORK`` is off; only where the writes go
     through a writer thread (PostgreSQL, outside a transaction, not a dry run) and
-    ``os.fork`` exists.
+    ``os.fork`` exists. ``shards(index, count)``, when given, returns the records of one
+    shard of the same dump (a reader's ``shard=(index, count)``): then ``VOCABULARIES_PARSERS``
+    forked processes parse it together (in one process when there is a ``limit``).
     """
     with relaxed_gc():
         return _import(
             target=target, records=records, mapper=mapper, since=since, dry_run=dry_run, limit=limit,
-            batch_size=batch_size, fork=fork,
+            batch_size=batch_size, fork=fork, shards=shards,
         )
 
 
@@ -140,28 +159,46 @@ def _report(run, batch: Batch):
         run.add_error(record_id, reason)
     if batch.skipped:
         run.count("skipped", batch.skipped)
-    if batch.progress is not None and batch.progress[0] is not None:
-        run.progress(*batch.progress)
+    if batch.progress is not None and batch.progress[0] is not None and batch.progress[0] >= (run.done or 0):
+        run.progress(*batch.progress)  # (parsing processes of one dump report in turns: never backwards)
 
 
-def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork) -> dict:
+def parsers() -> int:
+    """How many processes parse a sharded dump (``VOCABULARIES_PARSERS``, default: the cores, at most 4)."""
+    return int(conf.get("VOCABULARIES_PARSERS") or min(os.cpu_count() or 1, 4))
+
+
+def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork, shards) -> dict:
     run = current_run()
     batch_size = batch_size or int(conf.get("VOCABULARIES_BATCH_SIZE"))
     writer = BatchWriter(target, dry_run=dry_run, run=run)
     fork = bool(conf.get("VOCABULARIES_FORK")) and fork is not False and writer.threaded and hasattr(os, "fork")
     options = {"target": target, "mapper": mapper, "since": since, "limit": limit, "batch_size": batch_size}
+    if writer.threaded:
+        # The hashes of every stored row, read once (a small table): the parsing side leaves out
+        # unchanged rows, so a re-import sends and looks up nothing for them.
+        writer.stored = stored_read(target=target, max_rows=int(conf.get("VOCABULARIES_STORED_MAX_ROWS")))
+        if writer.stored is not None:
+            options["stored"] = writer.stored.hashes
     read = skipped = 0
     try:
         if fork:
-            batches = forked_batches(lambda: prepared_batches(records=records, serialized=True, **options))
+            def produce(source):
+                return lambda: prepared_batches(records=source, serialized=True, **options)
+
+            count = parsers() if shards is not None and limit is None else 1
+            sources = [shards(index, count) for index in range(count)] if count > 1 else [records]
+            batches = forked_batches(*map(produce, sources))
         else:
-            batches = prepared_batches(records=records, serialized=False, tick=run.raise_if_cancelled, **options)
+            batches = prepared_batches(
+                records=records, serialized=writer.stored is not None, tick=run.raise_if_cancelled, **options
+            )
         for batch in batches:
             if fork:
                 run.raise_if_cancelled()  # at most one query a second (RunHandle rate-limits it)
             _report(run, batch)
-            read, skipped = batch.read, skipped + batch.skipped
-            writer.write(batch.rows, batch.deletes)
+            read, skipped = read + batch.read, skipped + batch.skipped
+            writer.write(batch)
     finally:
         if hasattr(records, "close"):
             records.close()  # stop the reader (threads, files) now, not when garbage-collected

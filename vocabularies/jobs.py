@@ -76,7 +76,8 @@ def _since(value) -> dt.datetime | None:
 
 
 def _run_import(
-    *, target, mapper, reader, source: str, since=None, dry_run=False, limit=None, zenodo=None, fork=None
+    *, target, mapper, reader, source: str, since=None, dry_run=False, limit=None, zenodo=None, fork=None,
+    sharded=False,
 ) -> dict:
     run = current_run()
     if not source:
@@ -86,9 +87,11 @@ def _run_import(
         source = zenodo_latest_file_url(conf.get(concept), pattern=pattern)
     logger.info("vocabulary_source source=%s since=%s dry_run=%s limit=%s", source, since, dry_run, limit)
     with source_open(source, progress=run.progress) as path:
-        records = reader(path, progress=run.progress, max_member_bytes=int(conf.get("VOCABULARIES_MAX_MEMBER_BYTES")))
+        options = {"progress": run.progress, "max_member_bytes": int(conf.get("VOCABULARIES_MAX_MEMBER_BYTES"))}
+        shards = (lambda index, count: reader(path, shard=(index, count), **options)) if sharded else None
         return vocabulary_import(
-            target=target, records=records, mapper=mapper, since=_since(since), dry_run=dry_run, limit=limit, fork=fork
+            target=target, records=reader(path, **options), mapper=mapper, since=_since(since), dry_run=dry_run,
+            limit=limit, fork=fork, shards=shards,
         )
 
 
@@ -101,7 +104,7 @@ ROR_HELP = "URL or path of a ROR release zip. Empty: the latest release on Zenod
 def ror_affiliations(source="", since=None, dry_run=False, limit=None):
     return _run_import(
         target=targets.AFFILIATIONS, mapper=ror.affiliation_row, reader=ror.ror_records,
-        source=source, since=since, dry_run=dry_run, limit=limit, zenodo=ROR_ZENODO,
+        source=source, since=since, dry_run=dry_run, limit=limit, zenodo=ROR_ZENODO, sharded=True,
     )
 
 
@@ -118,7 +121,7 @@ class RorAffiliations(_VocabularyJob):
 def ror_funders(source="", since=None, dry_run=False, limit=None):
     return _run_import(
         target=targets.FUNDERS, mapper=ror.funder_row, reader=ror.ror_records,
-        source=source, since=since, dry_run=dry_run, limit=limit, zenodo=ROR_ZENODO,
+        source=source, since=since, dry_run=dry_run, limit=limit, zenodo=ROR_ZENODO, sharded=True,
     )
 
 

@@ -161,7 +161,7 @@ def test_errors_alone_fill_a_batch():
         target=targets.AFFILIATIONS, records=[RecordInvalid(str(n), "bad") for n in range(5)], mapper=affiliation_row,
         since=None, limit=None, batch_size=2, serialized=True,
     ))
-    assert [len(b.errors) for b in batches] == [2, 2, 1] and batches[-1].read == 5
+    assert [len(b.errors) for b in batches] == [2, 2, 1] and sum(b.read for b in batches) == 5
 
 
 def test_forked_batches_stop_the_child_when_closed():
@@ -195,3 +195,102 @@ def test_forked_child_reports_progress_even_if_a_thread_held_the_handle_lock_at_
     finally:
         run._lock.release()
     assert batches[0].progress == (7, 9) and len(batches[0].rows) == len(ror_sample())
+
+
+def _many_ror_records(count: int) -> list[dict]:
+    records = []
+    for number in range(count):
+        record = json.loads(json.dumps(ror_sample()[number % len(ror_sample())]))
+        record["id"] = f"https://ror.org/0{number:08d}"
+        records.append(record)
+    return records
+
+
+@pytest.fixture
+def small_groups(monkeypatch, settings):
+    """Slices of ~8 KB in groups of 2, so that a small dump has many groups."""
+    from vocabularies.readers import jsonarray
+
+    monkeypatch.setattr(jsonarray, "READ", 4096)
+    monkeypatch.setattr(jsonarray, "GROUP_SLICES", 2)
+    settings.VOCABULARIES_PARSERS = 2
+
+
+def _sharded_import(path, **options):
+    from vocabularies.readers.ror import ror_records
+
+    progress = context.current_run().progress
+    return vocabulary_import(
+        target=targets.AFFILIATIONS, records=ror_records(path, progress=progress), mapper=affiliation_row, fork=True,
+        shards=lambda index, count: ror_records(path, progress=progress, shard=(index, count)), **options,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("parsers", [2, 3])
+def test_sharded_import_writes_the_same_as_one_process(handle, tmp_path, small_groups, settings, parsers):
+    from tests.vocabularies.conftest import ror_zip
+    from vocabularies.readers.ror import ror_records
+
+    settings.VOCABULARIES_PARSERS = parsers
+    records = _many_ror_records(150)
+    records[40]["names"][0]["value"] = "x" * 600
+    del records[90]["id"]  # errored
+    path = ror_zip(tmp_path / "dump.zip", records)
+    one = handle()
+    vocabulary_import(target=targets.AFFILIATIONS, records=ror_records(path), mapper=affiliation_row, fork=False)
+    expected = _stored(Affiliation)
+    Affiliation.objects.all().delete()
+    run = handle()
+    _sharded_import(path, batch_size=7)
+    assert _stored(Affiliation) == expected
+    assert run.counters == one.counters == {"created": 149, "errored": 1} and run.errors == one.errors
+    assert run.done == run.total == path.stat().st_size
+    records[120]["status"] = "inactive"
+    ror_zip(path, records)
+    again = handle()
+    _sharded_import(path, batch_size=7)
+    assert again.counters == {"updated": 1, "unchanged": 148, "errored": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sharded_import_failing_half_way_keeps_the_batches_before_it_and_its_message(handle, tmp_path, small_groups):
+    from tests.vocabularies.conftest import ror_zip
+
+    records = _many_ror_records(150)
+    text = json.dumps(records, indent=4)
+    cut = text.index(f'"id": "https://ror.org/0{100:08d}"')
+    path = ror_zip(tmp_path / "dump.zip", (text[:cut] + "}}}" + text[cut:]).encode())
+    handle()
+    with pytest.raises(ImportFailed, match=r"invalid or truncated JSON after byte \d+ \(and \d+ records from there\)"):
+        _sharded_import(path, batch_size=7)
+    stored = set(Affiliation.objects.values_list("ror_id", flat=True))
+    assert stored == {f"0{n:08d}" for n in range(len(stored))} and 0 < len(stored) <= 100  # the first ones, whole batches
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sharded_import_with_a_limit_reads_the_first_records_in_one_process(handle, tmp_path, small_groups):
+    from tests.vocabularies.conftest import ror_zip
+
+    path = ror_zip(tmp_path / "dump.zip", _many_ror_records(150))
+    handle()
+    _sharded_import(path, limit=33)
+    assert set(Affiliation.objects.values_list("ror_id", flat=True)) == {f"0{n:08d}" for n in range(33)}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("max_rows", [0, 300_000], ids=["looked-up-per-batch", "read-once"])
+def test_reimport_counts_whether_stored_hashes_are_read_once_or_per_batch(handle, settings, max_rows):
+    settings.VOCABULARIES_STORED_MAX_ROWS = max_rows
+    records = _many_ror_records(30)
+    handle()
+    vocabulary_import(target=targets.AFFILIATIONS, records=iter(records), mapper=affiliation_row, batch_size=4, fork=True)
+    records[5]["status"] = "inactive"
+    changed_back = json.loads(json.dumps(records[7]))
+    records[7]["status"] = "withdrawn"
+    records.append(changed_back)  # the same key again, as stored: the last one wins
+    run = handle()
+    vocabulary_import(target=targets.AFFILIATIONS, records=iter(records), mapper=affiliation_row, batch_size=4, fork=True)
+    assert run.counters == {"updated": 3, "unchanged": 28}
+    assert Affiliation.objects.get(ror_id=records[5]["id"][-9:]).status == "inactive"
+    assert Affiliation.objects.get(ror_id=records[7]["id"][-9:]).status == changed_back["status"]

@@ -211,3 +211,33 @@ def test_ror_import_through_the_worker(celery_worker, http_server, tmp_path):
     assert run.counters == {"created": len(RECORDS)}
     assert Affiliation.objects.count() == len(RECORDS)
     assert run.finished_at > run.started_at > dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("task_type", ["ror_affiliations", "ror_funders"])
+def test_ror_jobs_parse_in_several_processes(import_dir, settings, monkeypatch, task_type):
+    from jobs import context
+    from vocabularies import jobs as vocabulary_jobs
+    from vocabularies.readers import jsonarray
+
+    monkeypatch.setattr(jsonarray, "READ", 4096)  # slices of ~8 KB, groups of 2: many groups
+    monkeypatch.setattr(jsonarray, "GROUP_SLICES", 2)
+    settings.VOCABULARIES_PARSERS = 2
+    records = []
+    for number in range(120):
+        record = json.loads(json.dumps(RECORDS[number % len(RECORDS)]))
+        record["id"] = f"https://ror.org/0{number:08d}"
+        records.append(record)
+    ror_zip(import_dir / "many.zip", records)
+    task = getattr(vocabulary_jobs, task_type)  # called in this process (outside a transaction: forked parsers)
+    model = Affiliation if task_type == "ror_affiliations" else Funder
+    funders = [r for r in records if "funder" in r["types"] or any(e["type"] == "fundref" for e in r["external_ids"])]
+    for expected in ("created", "unchanged"):
+        run = context.RunHandle(None)
+        token = context.activate(run)
+        try:
+            task(source="many.zip")
+        finally:
+            context.deactivate(token)
+        assert model.objects.count() == (120 if model is Affiliation else len(funders)) > 0
+        assert run.counters == {expected: model.objects.count()} and run.done == run.total

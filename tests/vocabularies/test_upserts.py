@@ -66,15 +66,15 @@ def test_overlong_values_are_cut_and_nul_characters_dropped():
 
 @pytest.mark.django_db
 def test_copy_straight_into_the_table_falls_back_when_a_row_was_stored_meanwhile():
-    from vocabularies.upserts import _pg_write
+    from vocabularies.upserts import _pg_write, copy_text, serialized_rows
 
     rows = _rows()
-    assert _pg_write(AFFILIATIONS, rows[:3], all_new=True) == {"created": 3, "updated": 0, "unchanged": 0}
+    assert _pg_write(AFFILIATIONS, copy_text(serialized_rows(AFFILIATIONS, rows[:3])), all_new=True) == {"created": 3, "updated": 0, "unchanged": 0}
     renamed = _rows()[:5]
     renamed[0]["name"] = "Renamed"
     renamed[0]["content_hash"] = row_hash({k: v for k, v in renamed[0].items() if k != "content_hash"})
     # As if another import stored rows[:3] between the hash lookup and the COPY:
-    assert _pg_write(AFFILIATIONS, renamed, all_new=True) == {"created": 2, "updated": 1, "unchanged": 2}
+    assert _pg_write(AFFILIATIONS, copy_text(serialized_rows(AFFILIATIONS, renamed)), all_new=True) == {"created": 2, "updated": 1, "unchanged": 2}
     assert Affiliation.objects.get(ror_id=renamed[0]["ror_id"]).name == "Renamed" and Affiliation.objects.count() == 5
 
 
@@ -95,3 +95,16 @@ def test_serialized_rows_give_the_same_rows_as_dicts():
     batch_upsert(target=AFFILIATIONS, rows=rows)
     assert [dict(r, id=0) for r in Affiliation.objects.values()] == [dict(r, id=0) for r in from_bytes]
     assert batch_upsert_serialized(target=AFFILIATIONS, rows=serialized) == {"created": 0, "updated": 0, "unchanged": len(rows)}
+
+
+@pytest.mark.django_db
+def test_backslashes_tabs_newlines_and_unicode_survive_the_copy():
+    rows = _rows()[:2]
+    text = 'back\\slash \t tab \n newline \\u0000 literal, "quoted", \\N, ünï €'
+    rows[0].update(name=text, aliases=[text, "\\"], labels={"de": [text]}, city="\\")
+    rows[0]["content_hash"] = row_hash({k: v for k, v in rows[0].items() if k != "content_hash"})
+    assert batch_upsert(target=AFFILIATIONS, rows=rows)["created"] == 2
+    stored = Affiliation.objects.get(ror_id=rows[0]["ror_id"])
+    assert (stored.name, stored.aliases, stored.labels, stored.city) == (text, [text, "\\"], {"de": [text]}, "\\")
+    assert stored.last_modified == rows[0]["last_modified"]
+    assert batch_upsert(target=AFFILIATIONS, rows=rows) == {"created": 0, "updated": 0, "unchanged": 2}

@@ -10,6 +10,15 @@ from typing import BinaryIO
 
 # A mapper returns {key: ..., DELETE: True} for a record to remove (ORCID deactivated).
 DELETE = "__delete__"
+
+
+class _ShardBreak:
+    def __repr__(self):
+        return "SHARD_BREAK"
+
+
+# A sharded reader (``shard=(index, count)``) yields this after each group of records it parsed.
+SHARD_BREAK = _ShardBreak()
 ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -75,15 +84,23 @@ class Prefetch:
         except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
             self.blocks.put(exc)
 
+    def _take(self) -> bytes:
+        block = self.blocks.get()
+        if isinstance(block, BaseException):
+            self.done = True
+            raise block
+        if not block:
+            self.done = True
+        return block
+
     def read(self, size: int = -1) -> bytes:
-        while not self.done and (size < 0 or len(self.pending) < size):
-            block = self.blocks.get()
-            if isinstance(block, BaseException):
-                self.done = True
-                raise block
-            if not block:
-                self.done = True
+        if size == self.size and not self.pending and not self.done:
+            block = self._take()
+            if len(block) == size:
+                return block  # a whole block as it was read: no copy
             self.pending += block
+        while not self.done and (size < 0 or len(self.pending) < size):
+            self.pending += self._take()
         if size < 0 or size >= len(self.pending):
             data = bytes(self.pending)
             self.pending.clear()

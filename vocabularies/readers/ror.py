@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import ZIP_MAGIC, Prefetch, ProgressReader, head
+from vocabularies.readers.files import SHARD_BREAK, ZIP_MAGIC, Prefetch, ProgressReader, head
 from vocabularies.readers.jsonarray import JSONArrayError, json_array_items
 
 ROR_ID = re.compile(r"^https://ror\.org/(0[a-z0-9]{8})$")
@@ -38,8 +38,14 @@ def zip_member_select(names: list[str]) -> str:
     raise ImportFailed(f"not a ROR release zip: expected one *-ror-data.json member, found {sorted(base)[:10]}")
 
 
-def ror_records(path: Path, *, progress=None, max_member_bytes: int | None = None) -> Iterator[dict]:
-    """Yield the records of a ROR dump (zip, or the bare JSON array) one by one."""
+def ror_records(
+    path: Path, *, progress=None, max_member_bytes: int | None = None, shard: tuple[int, int] | None = None
+) -> Iterator[dict]:
+    """Yield the records of a ROR dump (zip, or the bare JSON array) one by one.
+
+    ``shard=(index, count)``: parse only that shard's groups of records, each followed by
+    ``SHARD_BREAK`` (see ``jsonarray``); ``count`` readers of the same dump yield every record once.
+    """
     with open(path, "rb") as raw:
         magic = head(raw, 8)
         reporter = ProgressReader(raw, progress)
@@ -57,20 +63,23 @@ def ror_records(path: Path, *, progress=None, max_member_bytes: int | None = Non
                 )
             try:
                 with archive.open(name) as member, Prefetch(member) as prefetched:
-                    yield from _array(prefetched, name, reporter)
+                    yield from _array(prefetched, name, reporter, shard)
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise ImportFailed(f"ROR dump {path.name}: member {name} is corrupt or truncated: {exc}") from exc
         elif magic.lstrip()[:1] == b"[":
-            yield from _array(raw, path.name, reporter)
+            yield from _array(raw, path.name, reporter, shard)
         else:
             raise ImportFailed(f"{path.name} is not a ROR dump: expected a release .zip (or its JSON array)")
         reporter.finish()
 
 
-def _array(stream, name: str, reporter: ProgressReader) -> Iterator[dict]:
+def _array(stream, name: str, reporter: ProgressReader, shard: tuple[int, int] | None) -> Iterator[dict]:
     count = 0
     try:
-        for record in json_array_items(stream):
+        for record in json_array_items(stream, shard=shard):
+            if record is SHARD_BREAK:
+                yield record
+                continue
             if count == 0 and isinstance(record, dict) and "names" not in record and "name" in record:
                 raise ImportFailed(f"{name}: {V1_MESSAGE}")
             count += 1
@@ -78,7 +87,7 @@ def _array(stream, name: str, reporter: ProgressReader) -> Iterator[dict]:
             yield record
     except JSONArrayError as exc:
         raise ImportFailed(f"{name}: {exc}") from exc
-    if count == 0:
+    if count == 0 and (shard is None or shard[0] == 0):  # (other shards may have no group of records)
         raise ImportFailed(f"{name}: no records (expected a JSON array of ROR records)")
 
 

@@ -20,13 +20,14 @@ def test_tar_stream_members_keeps_no_headers(tmp_path):
     assert seen == 50
 
 
-def test_prefetch_returns_the_same_bytes():
-    data = bytes(range(256)) * 10_000
+@pytest.mark.parametrize("read_size", [777, 1000, 1500], ids=["smaller", "block", "larger"])
+def test_prefetch_returns_the_same_bytes(read_size):
+    data = bytes(range(256)) * 10_000 + b"tail"
     with Prefetch(io.BytesIO(data), size=1000) as stream:
         parts = []
-        while block := stream.read(777):
+        while block := stream.read(read_size):
             parts.append(block)
-    assert b"".join(parts) == data
+    assert b"".join(parts) == data and all(len(part) == read_size for part in parts[:-1])
 
 
 class Broken(io.RawIOBase):
