@@ -83,7 +83,10 @@ class LogPipe:
             stdout=subprocess.PIPE,
             text=False,
         )
-        self.send_value({"connect": connect, "run_id": run_id})
+        try:
+            self.send_value({"connect": connect, "run_id": run_id})
+        except OSError:
+            pass  # it stopped at once; the next send fails too, and close() reports why
 
     def send_value(self, value):
         """Send one frame; an ``OSError`` (BrokenPipeError) means the process has stopped."""

@@ -65,7 +65,18 @@ class RunLogWriter:
             self._batches = queue.Queue(maxsize=self.max_pending_batches)
             self._thread = threading.Thread(target=self._drain, name=f"runlog-{self.run_id}", daemon=True)
             self._thread.start()
-        self._batches.put(rows)
+        self._enqueue(rows)
+
+    def _enqueue(self, item):
+        """Queue a batch (or the stop mark); never wait on a writer thread that has died."""
+        while True:
+            try:
+                self._batches.put(item, timeout=1.0)
+                return
+            except queue.Full:
+                if not self._thread.is_alive():
+                    self.error = self.error or "the log writer thread stopped"
+                    return
 
     def close(self, rows: list | None = None):
         """Store ``rows`` (the last, partial batch) after every queued batch; wait for them."""
@@ -74,8 +85,8 @@ class RunLogWriter:
                 self.write(rows)
             return
         if rows:
-            self._batches.put(rows)
-        self._batches.put(_STOP)
+            self._enqueue(rows)
+        self._enqueue(_STOP)
         self._thread.join()
 
     def _batches_until_stop(self):
@@ -101,8 +112,12 @@ class RunLogWriter:
     def _drain_to_process(self, connection):
         params = connection.get_connection_params()
         connect = {key: value for key, value in params.items() if isinstance(value, (str, int, float))}
-        pipe = LogPipe(self.run_id, connect)
-        sent = 0
+        pipe, sent = None, 0
+        try:
+            pipe = LogPipe(self.run_id, connect)
+        except OSError as exc:  # it could not be started: the lines are counted, not stored
+            self.error = exc
+            logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
         try:
             for rows in self._batches_until_stop():
                 first = self.seq + 1
@@ -114,11 +129,15 @@ class RunLogWriter:
                     except OSError as exc:  # the process stopped: its report says why
                         self.error = exc
         finally:
-            written, reason = pipe.close()
-            self.written += written
-            if reason is not None or written != sent:
-                self.error = reason or self.error or f"{sent - written} of {sent} lines not stored"
-                logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, self.error)
+            if pipe is not None:
+                self._pipe_close(pipe, sent)
+
+    def _pipe_close(self, pipe: LogPipe, sent: int):
+        written, reason = pipe.close()
+        self.written += written
+        if reason is not None or written != sent:
+            self.error = reason or self.error or f"{sent - written} of {sent} lines not stored"
+            logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, self.error)
 
     def write(self, rows: list):
         first = self.seq + 1

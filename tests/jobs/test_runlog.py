@@ -102,3 +102,20 @@ def test_a_failing_writer_process_is_reported_and_keeps_what_it_stored():
     assert handler.writer.written == 5
     assert "duplicate key" in str(handler.writer.error)
     assert _messages(run) == [f"line {i}" for i in range(5)] + ["already there"]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(JOBS_RUN_LOG_BATCH_SIZE=5, JOBS_RUN_LOG_PROCESS=True)
+def test_a_writer_process_that_cannot_start_costs_the_lines_not_the_run(monkeypatch):
+    import jobs.runlog
+
+    def cannot_start(*args, **kwargs):
+        raise OSError("no such interpreter")
+
+    monkeypatch.setattr(jobs.runlog, "LogPipe", cannot_start)
+    run = RunFactory(status=Run.Status.RUNNING)
+    with capture_run_logs(run.pk) as handler:
+        for i in range(200):  # more batches than the writer's queue holds: nothing waits forever
+            log.info("line %d", i)
+    assert "no such interpreter" in str(handler.writer.error)
+    assert handler.writer.seq == 200 and handler.writer.written == 0
