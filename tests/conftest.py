@@ -71,6 +71,26 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     client.delete(settings.JOBS_DEFAULT_QUEUE)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_connections(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the sessions other threads left open.
+
+    The live server's request threads are daemon threads: one still waiting on a
+    browser's keep-alive connection keeps its database connection open, and the
+    database cannot be dropped while it is.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 def wait_for(predicate, timeout=30.0, interval=0.05, message="condition"):
     """Poll ``predicate`` until it returns a truthy value; fail the test after ``timeout``."""
     deadline = time.monotonic() + timeout
