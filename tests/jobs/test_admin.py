@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -289,7 +290,10 @@ def test_run_list_filters_and_search(su):
     assert ids("?q=disk") == [r1.pk]
     assert ids("?q=abc-123") == [r2.pk]
     assert ids(f"?q={r2.pk}") == [r2.pk]
-    assert ids("?created_at__gte=" + (timezone.now() - dt.timedelta(days=1)).date().isoformat()) == sorted([r1.pk, r2.pk])
+    # The date filter's own links carry aware datetimes ("Past 7 days": created_at__gte=<midnight, local zone>).
+    since = timezone.localtime(timezone.now() - dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    assert ids("?" + urlencode({"created_at__gte": str(since)})) == sorted([r1.pk, r2.pk])
+    assert ids("?" + urlencode({"created_at__gte": str(since + dt.timedelta(days=3))})) == []
 
 
 # --- run page --------------------------------------------------------------------------------
@@ -558,5 +562,5 @@ def test_run_page_names_first_runs_and_retries(su):
 
 def test_run_list_date_drill_down_still_offers_show_all(su):
     RunFactory(status=Run.Status.SUCCESS)
-    assert "Show all" in su.get(RUNS_URL, {"created_at__gte": "2000-01-01"}).content.decode()
+    assert "Show all" in su.get(RUNS_URL, {"created_at__gte": "2000-01-01 00:00:00+00:00"}).content.decode()
     assert "Show all" not in su.get(RUNS_URL, {"o": "-1"}).content.decode()
