@@ -79,8 +79,7 @@ def main(argv=None):
     extra.add_argument("--repeat", type=int, default=1)
     known, rest = extra.parse_known_args(argv)
     args = common.arguments(__doc__.splitlines()[0], size=100_000, full_size=1_000_000, argv=rest)
-    db_name = DB_NAME
-    common.django_setup(db_name)
+    common.django_setup(DB_NAME)
     from django.conf import settings
 
     from jobs.models import Job
@@ -96,7 +95,7 @@ def main(argv=None):
     job = job_create(title="bench log lines", task_type="bench_log")
     job = Job.objects.get(pk=job.pk)
     n = args.size
-    print(f"logcapture: {n} lines per run, in-process run_execute (autocommit), db {db_name}, "
+    print(f"logcapture: {n} lines per run, in-process run_execute (autocommit), db {DB_NAME}, "
           f"batch size {settings.JOBS_RUN_LOG_BATCH_SIZE}")
     print("  baseline: JOBS_RUN_LOG_ENABLED=False, root logger at INFO with a NullHandler only")
     print(f"  {common.machine_load()} before")

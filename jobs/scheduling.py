@@ -261,14 +261,16 @@ def schedule_drift(*, job: Job, task: PeriodicTask, now: dt.datetime | None = No
     return changes
 
 
-def schedule_sync(*, job: Job) -> list[str]:
+def schedule_sync(*, job: Job, task: PeriodicTask | None = None) -> list[str]:
     """Make the job's task follow the job (active flag, title, what it sends); return the fields changed.
 
+    ``task`` is the job's task when the caller has it loaded (with its ``clocked``).
     A resumed schedule owes no ticks from its pause.
     """
     if not job.periodic_task_id:
         return []
-    task = PeriodicTask.objects.select_related("clocked").get(pk=job.periodic_task_id)
+    if task is None:
+        task = PeriodicTask.objects.select_related("clocked").get(pk=job.periodic_task_id)
     changes = schedule_drift(job=job, task=task)
     if changes.get("enabled"):
         changes["last_run_at"] = timezone.now()

@@ -50,15 +50,6 @@ class SyncReport:
         return bool(self.created or self.schedules_repaired or self.orphans_removed)
 
 
-def _problems(message_by_field) -> str:
-    if not isinstance(message_by_field, dict):
-        return str(message_by_field)
-    parts = []
-    for key, messages in message_by_field.items():
-        parts.append(f"{key}: {' '.join(map(str, messages)) if isinstance(messages, list) else messages}")
-    return "; ".join(parts)
-
-
 def jobs_sync(*, create_missing: bool = False, dry_run: bool = False, user=None) -> SyncReport:
     """Compare jobs with the registry and schedules with jobs; fix what can be fixed unless ``dry_run``."""
     report = SyncReport(dry_run=dry_run, broken_types=registry.problems)
@@ -76,7 +67,7 @@ def jobs_sync(*, create_missing: bool = False, dry_run: bool = False, user=None)
         for job in scheduled:
             drift = sorted(schedule_drift(job=job, task=job.periodic_task))
             if drift and not dry_run:
-                drift = schedule_sync(job=job)
+                drift = schedule_sync(job=job, task=job.periodic_task)
             if drift:
                 report.schedules_repaired.append((job, drift))
         orphans = list(schedule_orphans()) if dry_run else schedule_orphans_delete()
@@ -97,6 +88,6 @@ def _create_default_job(report: SyncReport, type_id: str, *, dry_run: bool, user
             title=registered.title or type_id, task_type=type_id, description=registered.description or "", user=user
         )
     except ArgumentsInvalid as exc:
-        report.not_creatable.append((type_id, f"its arguments need values ({_problems(exc.messages)})"))
+        report.not_creatable.append((type_id, f"its arguments need values ({exc})"))
         return
     report.created.append((type_id, job))
