@@ -1,6 +1,6 @@
 """Benchmark the vocabulary imports: ROR zip, ORCID summaries tar.gz, OpenAIRE project.tar.
 
-Dumps are generated at scale from the real samples in ../shared/data (varied ids and names)
+Dumps are generated at scale from the real samples in tests/data (varied ids and names)
 and imported into their own PostgreSQL database (default jobsite_bench_vocab). Every phase
 runs in a child process so its peak RSS (VmHWM) is its own:
 
@@ -36,7 +36,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
+DATA = ROOT / "tests" / "data"
 DEFAULT_DB = "jobsite_bench_vocab"
 DEFAULT_RECORDS = {"ror": 120_000, "orcid": 100_000, "openaire": 200_000}
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -53,7 +53,7 @@ def ror_id(i: int) -> str:
 # --- generators --------------------------------------------------------------------
 
 def generate_ror(path: Path, records: int):
-    samples = [json.loads(p.read_text()) for p in sorted((SHARED / "ror/records_v2/v2.9").glob("*.json"))]
+    samples = [json.loads(p.read_text()) for p in sorted((DATA / "ror/records_v2/v2.9").glob("*.json"))]
     small = [s for s in samples if len(json.dumps(s)) < 8000]
     large = [s for s in samples if len(json.dumps(s)) >= 8000]
     release = "v2.9-2026-06-23"
@@ -78,7 +78,7 @@ def orcid_template(target_bytes: int = 26_000) -> bytes:
     Public Data File summary (2024: ~650 GB for ~25 M records, ~26 KB each)."""
     from lxml import etree
 
-    real = (SHARED / "orcid/samples/orcid-conversion-lib/test-conversionlib-record-3.0.xml").read_bytes()
+    real = (DATA / "orcid/samples/orcid-conversion-lib/test-conversionlib-record-3.0.xml").read_bytes()
     root = etree.fromstring(real)
     works = root.find(".//{http://www.orcid.org/ns/activities}works")
     groups = list(works) if works is not None else []

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+DATA = ROOT / "tests" / "data"  # real samples and schemas, origins in tests/data/SOURCES.md
 
 
 def worker_env(**extra) -> dict:

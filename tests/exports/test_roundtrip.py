@@ -26,11 +26,11 @@ from lxml import etree
 
 from exports.models import Record
 from exports.serializers import datacite_xml
-from tests.conftest import SHARED_DATA
+from tests.conftest import DATA as TEST_DATA
 
-DATA = SHARED_DATA / "datacite" / "invenio-datacite" / "tests-data"
+DATA = TEST_DATA / "datacite" / "invenio-datacite" / "tests-data"
 PAIRS = sorted(DATA.glob("4.5/*.json")) + [DATA / "datacite-v4.5-full-example.json"]
-XSD = SHARED_DATA / "datacite" / "schema" / "kernel-4.5" / "metadata.xsd"
+XSD = TEST_DATA / "datacite" / "schema" / "kernel-4.5" / "metadata.xsd"
 UNORDERED = {"resource", "geoLocationPoint", "geoLocationBox", "polygonPoint", "inPolygonPoint", "fundingReference"}
 XSI_LOCATION = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

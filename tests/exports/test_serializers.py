@@ -8,10 +8,10 @@ from lxml import etree
 from exports.demo import demo_metadata
 from exports.links import Links
 from exports.serializers import datacite_json, datacite_xml, native_json
-from tests.conftest import SHARED_DATA
+from tests.conftest import DATA
 from tests.exports.conftest import minimal_metadata, native
 
-XSD_PATH = SHARED_DATA / "datacite" / "schema" / "kernel-4.5" / "metadata.xsd"
+XSD_PATH = DATA / "datacite" / "schema" / "kernel-4.5" / "metadata.xsd"
 NS = {"d": "http://datacite.org/schema/kernel-4"}
 
 

@@ -140,10 +140,10 @@ def test_every_exported_datacite_xml_validates_against_the_xsd(media):
 
     from exports.demo import demo_metadata
     from exports.services import record_save
-    from tests.conftest import SHARED_DATA
+    from tests.conftest import DATA
     from tests.exports.test_serializers import rich_metadata
 
-    xsd = etree.XMLSchema(etree.parse(str(SHARED_DATA / "datacite" / "schema" / "kernel-4.5" / "metadata.xsd")))
+    xsd = etree.XMLSchema(etree.parse(str(DATA / "datacite" / "schema" / "kernel-4.5" / "metadata.xsd")))
     for i in range(80):
         doi, meta = demo_metadata(i, named_links=i % 2 == 0)
         record_save(doi=doi, metadata=meta)

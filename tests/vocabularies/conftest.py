@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import DATA
 
-ROR_DIR = SHARED_DATA / "ror" / "records_v2" / "v2.9"
-ORCID_RECORD = SHARED_DATA / "orcid" / "samples" / "orcid-conversion-lib" / "test-conversionlib-record-3.0.xml"
+ROR_DIR = DATA / "ror" / "records_v2" / "v2.9"
+ORCID_RECORD = DATA / "orcid" / "samples" / "orcid-conversion-lib" / "test-conversionlib-record-3.0.xml"
 
 
 def ror_sample() -> list[dict]:
-    """The real ROR v2.9 records saved in shared/data, sorted by file name."""
+    """The real ROR v2.9 records saved in tests/data, sorted by file name."""
     return [json.loads(p.read_text()) for p in sorted(ROR_DIR.glob("*.json"))]
 
 

@@ -1,4 +1,4 @@
-"""ORCID XML for the tests, all derived from the one real public record in shared/data
+"""ORCID XML for the tests, all derived from the one real public record in tests/data
 (0000-0003-0902-4386, record 3.0). Variants are produced from it here, and say how:
 no real 2.x, deactivated or family-name-less sample was found (FORMATS.md §2.3, §5)."""
 
