@@ -1,6 +1,6 @@
 """Benchmark: many jobs due every minute, one beat, one worker with two processes.
 
-Phase 1 (jobsite): N jobs scheduled every minute (jobs.beat.JobScheduler -> fire_schedule ->
+Phase 1 (jobsite): N jobs scheduled every minute (jobs.scheduling.beat.JobScheduler -> fire_schedule ->
 run_create -> execute_run, a no-op job type). Phase 2 (django-celery-beat alone): N
 PeriodicTasks every minute under the stock DatabaseScheduler sending a bare Celery task
 that only records when it started. Both phases spread the N due times evenly over the
@@ -98,7 +98,7 @@ def measure(name: str, n: int, minutes: float, tmp: Path, collect) -> dict:
     worker = spawn(["worker", "--pool=prefork", "--concurrency=2", "-Q", QUEUE, "-I", "bench.beat",
                     "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
                     "-n", f"bench-{os.getpid()}@%h"], tmp / f"{name}-worker.log")
-    scheduler = "jobs.beat:JobScheduler" if name == "jobsite" else "django_celery_beat.schedulers:DatabaseScheduler"
+    scheduler = "jobs.scheduling.beat:JobScheduler" if name == "jobsite" else "django_celery_beat.schedulers:DatabaseScheduler"
     beat = spawn(["beat", f"--scheduler={scheduler}", f"--schedule={tmp / (name + '.db')}",
                   f"--pidfile={tmp / (name + '.pid')}", "--loglevel=WARNING"], tmp / f"{name}-beat.log")
     warmup = 20.0
@@ -143,7 +143,7 @@ def phase_jobsite(n: int, minutes: float, tmp: Path, base: dt.datetime) -> dict:
     from django_celery_beat.models import PeriodicTask
 
     from jobs.models import Job, Run
-    from jobs.scheduling import schedule_set
+    from jobs.scheduling.store import schedule_set
     from jobs.services import job_create
 
     PeriodicTask.objects.exclude(job__isnull=True).update(enabled=False)  # the reaper stays out of the figures

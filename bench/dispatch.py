@@ -66,7 +66,7 @@ def collect_bare(n: int, timeout: float) -> dict:
 
 def send_jobs(n: int, job) -> tuple[float, float]:
     from jobs.models import Run
-    from jobs.services import run_create
+    from jobs.runs.services import run_create
 
     common.tables_truncate("jobs_runlog", "jobs_run")
     t0 = time.time()
@@ -122,8 +122,8 @@ def run_path_profile(job, runs: int = 50) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from jobs.execution import run_execute
     from jobs.models import Run
+    from jobs.runs.execution import run_execute
 
     ids = [Run.objects.create(job=job, status=Run.Status.QUEUED, queue="not-sent").pk for _ in range(runs + 1)]
     run_execute(run_id=ids.pop())  # warm: imports, registry, connection
@@ -186,7 +186,8 @@ def main(argv=None):
 
     from bench.benchtasks import noop
     from jobs.models import Job
-    from jobs.services import job_create, run_create
+    from jobs.runs.services import run_create
+    from jobs.services import job_create
 
     n = args_parser.size
     concurrency = 2

@@ -46,8 +46,8 @@ def execute_once(job, lines: int, *, capture: bool) -> float:
     """Run the log job once; return its wall time (``run_execute`` from call to return)."""
     from django.test import override_settings
 
-    from jobs.execution import run_execute
     from jobs.models import Run
+    from jobs.runs.execution import run_execute
 
     run = Run.objects.create(job=job, status=Run.Status.QUEUED, args={"lines": lines}, queue="not-sent")
     with override_settings(JOBS_RUN_LOG_ENABLED=capture):

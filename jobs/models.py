@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from jobs import conf
 from jobs.registry import registry
 
 
@@ -118,7 +119,7 @@ class Job(models.Model):
 
     @property
     def effective_queue(self) -> str:
-        return self.queue or settings.JOBS_DEFAULT_QUEUE
+        return self.queue or conf.get("JOBS_DEFAULT_QUEUE")
 
     @cached_property
     def last_runs(self) -> dict[str, Run | None]:

@@ -14,8 +14,9 @@ import threading
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-from django.conf import settings
 from marshmallow import Schema, fields
+
+from jobs import conf
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +79,10 @@ class Registry:
         self._problems: list[RegistryProblem] = []
 
     def _candidates(self):
-        for ep in entry_points(group=settings.JOBS_ENTRY_POINT_GROUP):
+        for ep in entry_points(group=conf.get("JOBS_ENTRY_POINT_GROUP")):
             dist = getattr(ep.dist, "name", None) or "?"
             yield ep.name, f"entry point {ep.name!r} ({ep.value}) of {dist}", ep.load
-        for type_id, target in settings.JOBS_EXTRA_TYPES.items():
+        for type_id, target in conf.get("JOBS_EXTRA_TYPES").items():
             yield type_id, f"JOBS_EXTRA_TYPES {type_id!r} ({target})", _loader(target)
 
     def _load(self):

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from jobs.arguments import default_args_clean
 from jobs.exceptions import ArgumentsInvalid
 from jobs.models import Job
 from jobs.registry import RegistryProblem, registry
-from jobs.scheduling import schedule_drift, schedule_orphans, schedule_orphans_delete, schedule_sync
-from jobs.services import default_args_clean, job_create
+from jobs.scheduling.store import schedule_drift, schedule_orphans, schedule_orphans_delete, schedule_sync
+from jobs.services import job_create
 
 logger = logging.getLogger(__name__)
 

@@ -137,7 +137,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_SEND_TASK_EVENTS = False
-CELERY_BEAT_SCHEDULER = "jobs.beat:JobScheduler"
+CELERY_BEAT_SCHEDULER = "jobs.scheduling.beat:JobScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fix-up closes the connection around every task unless told to reuse it.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
@@ -153,12 +153,12 @@ JOBS_RUN_LOG_ENABLED = env.bool("JOBS_RUN_LOG_ENABLED", default=True)
 JOBS_RUN_LOG_BATCH_SIZE = env.int("JOBS_RUN_LOG_BATCH_SIZE", default=5000)
 JOBS_RUN_LOG_FLUSH_SECONDS = env.float("JOBS_RUN_LOG_FLUSH_SECONDS", default=0.5)
 # On PostgreSQL, a run that logs more than one batch stores its lines through a writer
-# process (jobs.logpipe) instead of a thread of its own process.
+# process (jobs.logs.pipe) instead of a thread of its own process.
 JOBS_RUN_LOG_PROCESS = env.bool("JOBS_RUN_LOG_PROCESS", default=True)
 JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=5.0)
 JOBS_PROGRESS_FLUSH_SECONDS = env.float("JOBS_PROGRESS_FLUSH_SECONDS", default=1.0)
 JOBS_MAX_ERRORED_ENTRIES = 1000
-# Run control (jobs.runcontrol, jobs.lostruns): a cancelled task gets this long to stop before
+# Run control (jobs.runs.cancel, jobs.runs.reaper): a cancelled task gets this long to stop before
 # its worker process is killed; a running run whose heartbeat is older than this is lost.
 JOBS_CANCEL_GRACE_SECONDS = env.float("JOBS_CANCEL_GRACE_SECONDS", default=30.0)
 JOBS_LOST_RUN_SECONDS = env.float("JOBS_LOST_RUN_SECONDS", default=60.0)

@@ -17,12 +17,14 @@ from django.utils.html import format_html
 
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import ago, status_badge, unavailable_badge
+from jobs.admin.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
+from jobs.admin.schedule import ScheduleAdminMixin
+from jobs.arguments import run_arguments_build
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
-from jobs.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
 from jobs.models import Job, Run
 from jobs.registry import registry
-from jobs.schedule_admin import ScheduleAdminMixin
-from jobs.services import JOB_SETTINGS, job_create, job_update, run_arguments_build, run_create
+from jobs.runs.services import run_create
+from jobs.services import JOB_SETTINGS, job_create, job_update
 
 # Everything but the main fields, which sit at the top of the form.
 RUN_CONTROL_FIELDS = tuple(name for name in JOB_SETTINGS if name not in ("description", "queue", "active"))

@@ -6,7 +6,6 @@ import json
 import logging
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -15,13 +14,15 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from jobs import conf
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import duration_text, status_badge
 from jobs.admin.pagination import EstimatedCountPaginator, UncountedChangeList
+from jobs.admin.views import LEVELS, LOG_PAGE_SIZE, LogFilter, log_page, run_logs_download, run_status_response
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
-from jobs.services import run_cancel, run_rerun
-from jobs.views import LEVELS, LOG_PAGE_SIZE, LogFilter, log_page, run_logs_download, run_status_response
+from jobs.runs.cancel import run_cancel
+from jobs.runs.services import run_rerun
 
 ERRORS_SHOWN = 1000
 RERUN_ACTION_LIMIT = 100
@@ -210,7 +211,7 @@ class RunAdmin(admin.ModelAdmin):
         if run is not None:
             extra = self._run_context(request, run)
             # Other apps add sections to the run page by template name (jobs imports none of them).
-            extra["run_panels"] = settings.JOBS_RUN_PAGE_PANELS
+            extra["run_panels"] = conf.get("JOBS_RUN_PAGE_PANELS")
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     def get_queryset(self, request):

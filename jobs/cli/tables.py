@@ -18,7 +18,7 @@ from rich.text import Text
 
 from jobs.models import Job, Run
 from jobs.registry import registry
-from jobs.scheduling import schedule_describe, schedule_next_fire_times
+from jobs.scheduling.store import schedule_describe, schedule_next_fire_times
 
 
 @dataclass(frozen=True)

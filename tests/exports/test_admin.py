@@ -77,7 +77,7 @@ def test_export_file_pages_name_the_run_by_its_job_and_show_a_readable_size(clie
 
 
 def test_run_now_puts_an_export_window_error_on_until(client, admin_user):
-    from jobs.forms import ARG_PREFIX as A
+    from jobs.admin.forms import ARG_PREFIX as A
     from jobs.models import Run
     from tests.factories import JobFactory
 

@@ -10,10 +10,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from exports.models import ExportFile, Record
-from jobs.execution import run_execute
+from jobs.arguments import run_arguments_build
 from jobs.models import Job, Run
 from jobs.registry import registry
-from jobs.services import run_arguments_build, run_create
+from jobs.runs.execution import run_execute
+from jobs.runs.services import run_create
 from tests.conftest import wait_for
 from tests.exports.conftest import minimal_metadata, record_at
 from tests.factories import JobFactory, RunFactory

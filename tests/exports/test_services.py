@@ -13,7 +13,8 @@ from django.core.files.storage import default_storage
 from exports.archive import member_name
 from exports.models import ExportFile, Record
 from exports.services import exportfiles_purge, records_export
-from jobs import RunCancelled, context
+from jobs import RunCancelled
+from jobs.runs import context
 from tests.exports.conftest import record_at
 
 pytestmark = pytest.mark.django_db

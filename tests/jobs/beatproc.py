@@ -1,4 +1,4 @@
-"""A real ``celery beat`` subprocess (jobs.beat.JobScheduler) against the test database."""
+"""A real ``celery beat`` subprocess (jobs.scheduling.beat.JobScheduler) against the test database."""
 
 import subprocess
 import sys
@@ -9,7 +9,7 @@ from tests.conftest import ROOT, worker_env
 
 
 class Beat:
-    def __init__(self, tmp: Path, name: str = "beat", scheduler: str = "jobs.beat:JobScheduler"):
+    def __init__(self, tmp: Path, name: str = "beat", scheduler: str = "jobs.scheduling.beat:JobScheduler"):
         tmp.mkdir(parents=True, exist_ok=True)
         self.log_path = tmp / f"{name}.log"
         self.proc = subprocess.Popen(

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from jobs.forms import ARG_PREFIX
+from jobs.admin.forms import ARG_PREFIX
 from jobs.models import Job, Run, RunLog
 from tests.factories import JobFactory, RunFactory, UserFactory
 from tests.jobs.test_forms import JOB_BASE

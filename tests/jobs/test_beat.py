@@ -6,7 +6,7 @@ import time
 import pytest
 
 from jobs.models import Run
-from jobs.scheduling import schedule_set
+from jobs.scheduling.store import schedule_set
 from tests.conftest import wait_for
 from tests.factories import JobFactory
 from tests.jobs.beatproc import Beat

@@ -70,7 +70,8 @@ def test_run_a_job_and_watch_it_finish(live_server, celery_worker, admin_user, b
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_live_log_keeps_only_the_newest_lines(live_server, celery_worker, admin_user, browser_page):
-    from jobs.services import run_create, run_enqueue
+    from jobs.runs.dispatch import run_enqueue
+    from jobs.runs.services import run_create
 
     job = JobFactory(title="Chatty echo", task_type="test_echo", default_args={"lines": 3000, "message": "chatty"})
     run = run_create(job=job, trigger=Run.Trigger.ADMIN, enqueue=False)

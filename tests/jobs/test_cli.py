@@ -226,12 +226,12 @@ def test_foreground_executes_on_a_thread_with_committed_run():
 
 
 @worker_db
-def test_foreground_timeout_cancels_the_run_and_exits_4():
+def test_foreground_timeout_fails_the_run_and_exits_4():
     job = JobFactory(task_type="test_slow")
     error = jobs_error("run", str(job.pk), "--foreground", "--arg", "seconds=30", "--timeout", "0.5")
     run = Run.objects.get(job=job)
     assert error.returncode == 4 and "timed out after 0.5 s" in str(error)
-    assert run.status == Run.Status.CANCELLED and run.finished_at
+    assert run.status == Run.Status.FAILED and run.finished_at and run.message == "timed out after 0.5 s (--timeout)"
 
 
 @pytest.mark.worker

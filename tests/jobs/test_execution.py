@@ -3,9 +3,10 @@
 import pytest
 from django.db import transaction
 
-from jobs.execution import run_execute
 from jobs.models import Run, RunLog
-from jobs.services import run_create, run_enqueue
+from jobs.runs.dispatch import run_enqueue
+from jobs.runs.execution import run_execute
+from jobs.runs.services import run_create
 from tests.conftest import wait_for
 from tests.factories import JobFactory
 
@@ -91,8 +92,8 @@ def test_second_execute_of_same_run_is_a_noop():
 
 @worker_db
 def test_shared_monitor_writes_progress_and_heartbeat_of_running_runs(settings):
-    from jobs.context import RunHandle
-    from jobs.execution import RunMonitor
+    from jobs.runs.context import RunHandle
+    from jobs.runs.execution import RunMonitor
 
     settings.JOBS_HEARTBEAT_SECONDS = 0.2
     settings.JOBS_PROGRESS_FLUSH_SECONDS = 0.1

@@ -6,7 +6,7 @@ import decimal
 import pytest
 from django import forms
 
-from jobs.forms import ARG_PREFIX, AnyJSONField, StringListField, job_form_class, run_now_form_class
+from jobs.admin.forms import ARG_PREFIX, AnyJSONField, StringListField, job_form_class, run_now_form_class
 from tests.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
@@ -206,7 +206,7 @@ def test_run_form_field_errors_land_on_the_field():
 def test_schema_help_text_is_shown_on_the_field(key):
     from marshmallow import fields as mf
 
-    from jobs.forms import form_field
+    from jobs.admin.forms import form_field
 
     field = form_field("keep_days", mf.Integer(metadata={key: "Keep runs newer than this many days."}), required=False)
     assert field.help_text == "Keep runs newer than this many days."
@@ -221,7 +221,7 @@ def test_builtin_job_types_show_their_argument_help():
 def test_datetime_help_keeps_the_format_hint():
     from marshmallow import fields as mf
 
-    from jobs.forms import form_field
+    from jobs.admin.forms import form_field
 
     field = form_field("since", mf.AwareDateTime(metadata={"help": "Records updated at or after this time."}), required=False)
     assert field.help_text == "Records updated at or after this time. ISO 8601, e.g. 2024-01-31T12:00:00+00:00"

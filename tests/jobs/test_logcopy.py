@@ -3,7 +3,7 @@
 import datetime as dt
 import struct
 
-from jobs.logcopy import _HEADER, _TRAILER, LOGGER_MAX_LENGTH, CopyRows
+from jobs.logs.copyrows import _HEADER, _TRAILER, LOGGER_MAX_LENGTH, CopyRows
 
 PG_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 

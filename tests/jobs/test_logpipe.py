@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connection
 
-from jobs.logpipe import frame, serve
+from jobs.logs.pipe import frame, serve
 from jobs.models import Run, RunLog
 from tests.factories import RunFactory
 
@@ -48,6 +48,6 @@ def test_serve_reports_a_refused_batch_with_the_count_stored_before_it():
 
 
 def test_the_process_reports_a_missing_start_frame():
-    done = subprocess.run([sys.executable, "-m", "jobs.logpipe"], input=b"", capture_output=True, timeout=30)
+    done = subprocess.run([sys.executable, "-m", "jobs.logs.pipe"], input=b"", capture_output=True, timeout=30)
     assert done.returncode == 1
     assert done.stdout.decode().startswith("error 0 StopIteration")

@@ -8,9 +8,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from jobs.lostruns import runs_reap
 from jobs.models import Job, Run
-from jobs.services import run_create
+from jobs.runs.reaper import runs_reap
+from jobs.runs.services import run_create
 from jobsite.celery import app
 from tests.conftest import wait_for
 from tests.factories import JobFactory, RunFactory

@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from jobs.execution import run_execute
 from jobs.models import Run, RunLog
 from jobs.registry import registry
-from jobs.services import run_create
+from jobs.runs.execution import run_execute
+from jobs.runs.services import run_create
 from tests.factories import JobFactory, RunFactory
 
 

@@ -7,11 +7,12 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from jobs.execution import run_execute
-from jobs.firing import tick_fire
 from jobs.models import Run
-from jobs.notifications import run_notify
-from jobs.services import run_cancel, run_create
+from jobs.runs.cancel import run_cancel
+from jobs.runs.execution import run_execute
+from jobs.runs.notifications import run_notify
+from jobs.runs.services import run_create
+from jobs.scheduling.firing import tick_fire
 from tests.factories import JobFactory, RunFactory
 
 ALL = ["success", "partial_success", "failed", "cancelled", "skipped"]
@@ -83,7 +84,7 @@ def test_slow_run_alert_against_the_median_of_the_last_ten_successes():
 
 @pytest.mark.django_db
 def test_a_run_still_running_past_the_threshold_alerts_once_via_the_reaper():
-    from jobs.lostruns import runs_reap
+    from jobs.runs.reaper import runs_reap
 
     job = JobFactory(notify_emails="ops@example.org", notify_on=["success"], slow_factor=3.0)
     now = timezone.now()

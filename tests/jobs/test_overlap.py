@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from jobs.firing import tick_fire
 from jobs.models import Run
-from jobs.scheduling import schedule_set
+from jobs.scheduling.firing import tick_fire
+from jobs.scheduling.store import schedule_set
 from jobs.tasks import fire_schedule
 from tests.conftest import wait_for
 from tests.factories import JobFactory
@@ -102,7 +102,7 @@ def test_a_tick_later_than_the_grace_is_recorded_as_missed():
 
 @pytest.mark.django_db
 def test_a_manual_run_does_not_touch_the_schedule():
-    from jobs.services import run_create
+    from jobs.runs.services import run_create
 
     job = schedule_set(job=JobFactory(), every="1h")
     before = PeriodicTask.objects.values("last_run_at", "total_run_count").get(pk=job.periodic_task_id)

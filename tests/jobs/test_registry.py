@@ -10,10 +10,10 @@ from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from jobs.execution import run_execute
 from jobs.models import Run
 from jobs.registry import build_schema, registry
-from jobs.services import run_create
+from jobs.runs.execution import run_execute
+from jobs.runs.services import run_create
 from tests.conftest import ROOT, worker_env
 from tests.factories import JobFactory
 

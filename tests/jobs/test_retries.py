@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from jobs.execution import run_execute
 from jobs.models import Run
-from jobs.retries import run_chain
-from jobs.services import run_create
+from jobs.runs.execution import run_execute
+from jobs.runs.retries import run_chain
+from jobs.runs.services import run_create
 from tests.conftest import wait_for
 from tests.factories import JobFactory
 
@@ -40,7 +40,7 @@ def test_partial_success_and_success_are_not_retried(task_type, args):
 
 @pytest.mark.django_db
 def test_cancelled_runs_are_not_retried():
-    from jobs.services import run_cancel
+    from jobs.runs.cancel import run_cancel
 
     job = JobFactory(task_type="test_fail", max_retries=3)
     run = run_cancel(run=run_create(job=job, args={}))

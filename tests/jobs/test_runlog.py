@@ -8,8 +8,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from jobs.logs.capture import capture_run_logs
 from jobs.models import Run, RunLog
-from jobs.runlog import capture_run_logs
 from tests.factories import RunFactory
 
 log = logging.getLogger("tests.runlog")
@@ -107,12 +107,12 @@ def test_a_failing_writer_process_is_reported_and_keeps_what_it_stored():
 @pytest.mark.django_db(transaction=True)
 @override_settings(JOBS_RUN_LOG_BATCH_SIZE=5, JOBS_RUN_LOG_PROCESS=True)
 def test_a_writer_process_that_cannot_start_costs_the_lines_not_the_run(monkeypatch):
-    import jobs.runlog
+    import jobs.logs.capture
 
     def cannot_start(*args, **kwargs):
         raise OSError("no such interpreter")
 
-    monkeypatch.setattr(jobs.runlog, "LogPipe", cannot_start)
+    monkeypatch.setattr(jobs.logs.capture, "LogPipe", cannot_start)
     run = RunFactory(status=Run.Status.RUNNING)
     with capture_run_logs(run.pk) as handler:
         for i in range(200):  # more batches than the writer's queue holds: nothing waits forever

@@ -56,7 +56,7 @@ def test_unknown_job_exits_2():
 def test_jobs_list_shows_schedule_and_next_run():
     from io import StringIO
 
-    from jobs.scheduling import schedule_set
+    from jobs.scheduling.store import schedule_set
 
     schedule_set(job=JobFactory(title="Hourly sync"), every="1h")
     JobFactory(title="Manual only")

@@ -8,7 +8,7 @@ from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
 from jobs.exceptions import ScheduleInvalid
 from jobs.models import Run
-from jobs.scheduling import (
+from jobs.scheduling.store import (
     parse_every,
     schedule_clear,
     schedule_describe,

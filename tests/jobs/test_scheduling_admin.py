@@ -3,8 +3,8 @@
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from jobs.scheduling import schedule_describe, schedule_set
-from jobs.scheduling_forms import ScheduleForm
+from jobs.admin.schedule_forms import ScheduleForm
+from jobs.scheduling.store import schedule_describe, schedule_set
 from tests.factories import JobFactory
 
 

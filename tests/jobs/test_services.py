@@ -9,20 +9,14 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from jobs.arguments import arguments_validate, default_args_clean, to_json_safe
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run, RunLog
-from jobs.services import (
-    arguments_validate,
-    default_args_clean,
-    job_create,
-    job_update,
-    run_cancel,
-    run_create,
-    run_rerun,
-    run_transition,
-    runs_purge,
-    to_json_safe,
-)
+from jobs.runs.cancel import run_cancel
+from jobs.runs.purge import runs_purge
+from jobs.runs.services import run_create, run_rerun
+from jobs.runs.status import run_transition
+from jobs.services import job_create, job_update
 from tests.factories import JobFactory, RunFactory, UserFactory
 
 Status = Run.Status
@@ -138,10 +132,10 @@ def test_run_create_enqueues_on_commit_unless_told_not_to(django_capture_on_comm
     assert len(callbacks) == 1 and queued.status == Status.QUEUED and queued.task_id
     with django_capture_on_commit_callbacks() as callbacks:
         local = run_create(job=job, enqueue=False)
-        skipped = run_create(job=job, status=Status.SKIPPED, message="overlap")
+        held = run_create(job=job, hold=True)
     assert callbacks == []
     assert local.status == Status.QUEUED and local.finished_at is None
-    assert skipped.finished_at is not None and skipped.message == "overlap"
+    assert held.status == Status.QUEUED and held.held
 
 
 @pytest.mark.django_db

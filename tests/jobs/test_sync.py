@@ -11,7 +11,7 @@ from django_celery_beat.models import ClockedSchedule, IntervalSchedule, Periodi
 
 from jobs.models import Job
 from jobs.registry import registry
-from jobs.scheduling import schedule_set
+from jobs.scheduling.store import schedule_set
 from jobs.services import job_update
 from tests.factories import JobFactory
 from tests.jobs.test_cli import jobs, jobs_error

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from jobs import ticks
-from jobs.beat import JobSchedule
+from jobs.scheduling import ticks
+from jobs.scheduling.beat import JobSchedule
 
 UTC = dt.UTC
 

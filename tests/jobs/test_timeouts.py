@@ -4,7 +4,8 @@ import pytest
 from django.db import transaction
 
 from jobs.models import Run
-from jobs.services import run_cancel, run_create
+from jobs.runs.cancel import run_cancel
+from jobs.runs.services import run_create
 from tests.conftest import wait_for
 from tests.factories import JobFactory
 

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from jobs.admin.views import LOG_PAGE_SIZE, LogFilter, log_page
 from jobs.models import Run, RunLog
-from jobs.views import LOG_PAGE_SIZE, LogFilter, log_page
 from tests.factories import RunFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from jobs import context
 from jobs.exceptions import RunCancelled
+from jobs.runs import context
 from tests.vocabularies import openaire_fixtures as ofx
 from tests.vocabularies import orcid_fixtures as ofx_orcid
 from tests.vocabularies.conftest import ror_sample

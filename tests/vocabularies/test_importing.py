@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from jobs import context
 from jobs.exceptions import RunCancelled
+from jobs.runs import context
 from tests.vocabularies.conftest import ror_sample
 from vocabularies.batches import _older_than
 from vocabularies.importing import vocabulary_import

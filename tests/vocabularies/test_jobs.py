@@ -6,10 +6,10 @@ import json
 import pytest
 from django.db import transaction
 
-from jobs.execution import run_execute
 from jobs.models import Run
 from jobs.registry import registry
-from jobs.services import run_create
+from jobs.runs.execution import run_execute
+from jobs.runs.services import run_create
 from tests.conftest import wait_for
 from tests.factories import JobFactory
 from tests.vocabularies import openaire_fixtures as ofx
@@ -216,7 +216,7 @@ def test_ror_import_through_the_worker(celery_worker, http_server, tmp_path):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("task_type", ["ror_affiliations", "ror_funders"])
 def test_ror_jobs_parse_in_several_processes(import_dir, settings, monkeypatch, task_type):
-    from jobs import context
+    from jobs.runs import context
     from vocabularies import jobs as vocabulary_jobs
     from vocabularies.readers import jsonarray
 

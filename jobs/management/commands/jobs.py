@@ -19,13 +19,16 @@ from rich.console import Console
 from jobs.cli import tables
 from jobs.cli.arguments import cli_arguments_parse
 from jobs.cli.follow import RunWatcher, level_parse, run_summary
+from jobs.cli.schedule import schedule_arguments_add, schedule_command
 from jobs.cli.sync_report import sync_lines
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancellable
-from jobs.execution import run_execute
 from jobs.models import Job, Run
 from jobs.registry import registry
-from jobs.schedule_cli import schedule_arguments_add, schedule_command
-from jobs.services import job_create, run_cancel, run_create, run_transition
+from jobs.runs.cancel import run_cancel
+from jobs.runs.ending import run_end
+from jobs.runs.execution import run_execute
+from jobs.runs.services import run_create
+from jobs.services import job_create
 from jobs.sync import jobs_sync
 
 Status = Run.Status
@@ -253,15 +256,15 @@ class Command(BaseCommand):
         try:
             run = watcher.follow(timeout=timeout, executing=executing)
             if run.status in Run.ACTIVE_STATUSES and executing():  # timed out
-                self._stop_foreground(run, watcher, executing, f"timed out after {timeout:g} s")
+                # Ended here, like a worker's time limit: retried and notified; the task sees its run is over and stops.
+                run_end(run_id=run.pk, to_status=Status.FAILED, message=f"timed out after {timeout:g} s (--timeout)")
                 raise CommandError(f"run {run.pk} timed out after {timeout:g} s", returncode=EXIT_TIMEOUT)
         except KeyboardInterrupt:
             self.stderr.write(f"interrupted: cancelling run {run.pk} (Ctrl-C again to stop at once)")
             try:
                 self._stop_foreground(run, watcher, executing, "interrupted")
             except KeyboardInterrupt:
-                run_transition(run_id=run.pk, from_statuses=Run.ACTIVE_STATUSES, to_status=Status.CANCELLED,
-                               message="foreground command interrupted")
+                run_end(run_id=run.pk, to_status=Status.CANCELLED, message="foreground command interrupted")
             raise CommandError(f"run {run.pk} interrupted", returncode=130) from None
         self._finish(run)
 
@@ -272,8 +275,7 @@ class Command(BaseCommand):
         except RunNotCancellable:
             return
         watcher.follow(timeout=FOREGROUND_CANCEL_GRACE, executing=executing)
-        run_transition(run_id=run.pk, from_statuses=Run.ACTIVE_STATUSES, to_status=Status.FAILED,
-                       message=f"{reason}; the task did not stop")
+        run_end(run_id=run.pk, to_status=Status.FAILED, message=f"{reason}; the task did not stop")
 
 
 class _OtherThreads(logging.Filter):

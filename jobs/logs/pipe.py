@@ -25,7 +25,7 @@ import sys
 
 import psycopg2
 
-from jobs.logcopy import COPY_SQL, CopyRows
+from jobs.logs.copyrows import COPY_SQL, CopyRows
 
 _LENGTH = struct.Struct(">I")
 
@@ -78,7 +78,7 @@ class LogPipe:
 
     def __init__(self, run_id: int, connect: dict):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jobs.logpipe"],
+            [sys.executable, "-m", "jobs.logs.pipe"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=False,

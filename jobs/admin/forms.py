@@ -17,10 +17,10 @@ from marshmallow import fields as mf
 from marshmallow import missing
 from marshmallow import validate as mv
 
-from jobs.exceptions import format_messages
+from jobs.arguments import default_args_clean, run_arguments_build, to_json_safe
+from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, format_messages
 from jobs.models import Job, Run
 from jobs.registry import registry
-from jobs.services import to_json_safe
 
 ARG_PREFIX = "arg__"
 
@@ -225,8 +225,6 @@ class JobForm(ArgumentsMixin, forms.ModelForm):
         cleaned = super().clean()
         if self.task_type_id is None or registry.get(self.task_type_id) is None:
             return cleaned
-        from jobs.exceptions import ArgumentsInvalid
-        from jobs.services import default_args_clean
 
         try:
             self.default_args = default_args_clean(task_type=self.task_type_id, data=self.arguments())
@@ -277,8 +275,6 @@ class RunNowForm(ArgumentsMixin, forms.Form):
 
     def build(self) -> dict | None:
         """Return the task arguments ``run_arguments_build`` computes, or None with errors added."""
-        from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
-        from jobs.services import run_arguments_build
 
         using_override = self.cleaned_data.get("override") is not None
         try:

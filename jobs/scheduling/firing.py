@@ -20,11 +20,13 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from jobs import ticks
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
 from jobs.models import Job, Run
-from jobs.scheduling import job_spec
-from jobs.services import run_cancel, run_create, run_enqueue
+from jobs.runs.cancel import run_cancel
+from jobs.runs.ending import run_end
+from jobs.runs.services import run_create, run_unstarted_create
+from jobs.scheduling import ticks
+from jobs.scheduling.store import job_spec
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
@@ -102,54 +104,41 @@ def _missed_record(job: Job, due_at: dt.datetime, now: dt.datetime, previous: dt
     missed = ticks.ticks_between(spec, since, cutoff, MISSED_RECORD_LIMIT)
     if not missed:
         return 0
-    Run.objects.bulk_create(
-        [
-            Run(job=job, status=Status.SKIPPED, trigger=Run.Trigger.SCHEDULE, due_at=tick, queue=job.effective_queue,
-                created_at=now, finished_at=now, message="missed: the scheduler did not fire this tick")
-            for tick in missed
-        ],
-        ignore_conflicts=True,
-    )
-    logger.warning("ticks_missed job_id=%s count=%s first=%s", job.pk, len(missed), missed[0].isoformat())
-    return len(missed)
+    recorded = 0
+    for tick in missed:
+        # Each missed tick ends through run_end like any run, so it is notified when the job asks.
+        try:
+            with transaction.atomic():
+                run = run_unstarted_create(job=job, trigger=Run.Trigger.SCHEDULE, due_at=tick)
+        except IntegrityError:
+            continue
+        run_end(run_id=run.pk, from_statuses=[Status.QUEUED], to_status=Status.SKIPPED, job=job,
+                message="missed: the scheduler did not fire this tick")
+        recorded += 1
+    if recorded:
+        logger.warning("ticks_missed job_id=%s count=%s first=%s", job.pk, recorded, missed[0].isoformat())
+    return recorded
 
 
 def _record(job: Job, due_at: dt.datetime, *, status: str = Status.QUEUED, message: str = "", hold: bool = False):
+    """Create the tick's run; a skipped tick, or one that cannot start, is ended at once through ``run_end``."""
+    final = status in Run.FINAL_STATUSES
     try:
         with transaction.atomic():
             run = run_create(
-                job=job, trigger=Run.Trigger.SCHEDULE, due_at=due_at, status=status, message=message, hold=hold
+                job=job, trigger=Run.Trigger.SCHEDULE, due_at=due_at, message="" if final else message, hold=hold,
+                enqueue=not final,
             )
     except IntegrityError:
         logger.info("tick_duplicate job_id=%s due_at=%s", job.pk, due_at.isoformat())
         return None
     except (JobTypeUnavailable, ArgumentsInvalid) as exc:
-        # The tick still gets its run, so the job page shows why nothing ran.
-        run = Run.objects.create(
-            job=job, trigger=Run.Trigger.SCHEDULE, due_at=due_at, status=Status.FAILED,
-            queue=job.effective_queue, message=f"{type(exc).__name__}: {exc}", finished_at=timezone.now(),
-        )
+        # The tick still gets its run, so the job page shows why nothing ran; it is retried and notified like any failed run.
+        run = run_unstarted_create(job=job, trigger=Run.Trigger.SCHEDULE, due_at=due_at)
         logger.error("tick_failed job_id=%s due_at=%s error=%s", job.pk, due_at.isoformat(), exc)
-        return run
+        status, message, final = Status.FAILED, f"{type(exc).__name__}: {exc}", True
+    if final:
+        run_end(run_id=run.pk, from_statuses=[Status.QUEUED], to_status=status, job=job, message=message)
+        run.refresh_from_db()
     logger.info("tick_fired job_id=%s due_at=%s run_id=%s status=%s", job.pk, due_at.isoformat(), run.pk, status)
-    if status in Run.FINAL_STATUSES:
-        from jobs.notifications import run_notify
-
-        transaction.on_commit(lambda: run_notify(run=run))
-    return run
-
-
-def held_run_release(*, job_id: int) -> Run | None:
-    """Send the job's waiting run once no other run of the job is active."""
-    with transaction.atomic():
-        Job.objects.select_for_update().filter(pk=job_id).first()
-        active = Run.objects.active().filter(job_id=job_id)
-        if active.filter(held=False).exists():
-            return None
-        run = active.filter(held=True, status=Status.QUEUED).order_by("created_at", "pk").first()
-        if run is None or not Run.objects.filter(pk=run.pk, held=True, status=Status.QUEUED).update(held=False):
-            return None
-        run.held = False
-        transaction.on_commit(lambda: run_enqueue(run=run))
-    logger.info("held_run_released run_id=%s job_id=%s", run.pk, job_id)
     return run

@@ -27,9 +27,9 @@ from django_celery_beat.models import (
 )
 from kombu.utils.json import dumps
 
-from jobs import ticks
 from jobs.exceptions import ScheduleInvalid
 from jobs.models import Job
+from jobs.scheduling import ticks
 
 logger = logging.getLogger(__name__)
 

@@ -15,15 +15,16 @@ import time
 import traceback as tb
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 
-from jobs import context
+from jobs import conf
 from jobs.exceptions import PartialSuccess, RunCancelled
+from jobs.logs.capture import capture_run_logs
 from jobs.models import Job, Run
-from jobs.runlog import capture_run_logs
-from jobs.services import run_transition
+from jobs.runs import context
+from jobs.runs.ending import run_end
+from jobs.runs.status import run_transition
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
@@ -68,7 +69,7 @@ class RunMonitor(threading.Thread):
 
     def run(self):
         while True:
-            time.sleep(min(settings.JOBS_HEARTBEAT_SECONDS, settings.JOBS_PROGRESS_FLUSH_SECONDS))
+            time.sleep(min(conf.get("JOBS_HEARTBEAT_SECONDS"), conf.get("JOBS_PROGRESS_FLUSH_SECONDS")))
             with self._lock:
                 watched = list(self._runs.items())
             if not watched:
@@ -85,7 +86,7 @@ class RunMonitor(threading.Thread):
         handle, last_beat = entry
         now = time.monotonic()
         fields = handle.snapshot() if handle.dirty else {}
-        if fields or now - last_beat >= settings.JOBS_HEARTBEAT_SECONDS:
+        if fields or now - last_beat >= conf.get("JOBS_HEARTBEAT_SECONDS"):
             fields["heartbeat_at"] = timezone.now()
             entry[1] = now
             # The run's own final update may win the race: then this matches no row.
@@ -93,8 +94,10 @@ class RunMonitor(threading.Thread):
 
 
 def _cancel_check(run_id):
+    """The task should stop once its run is no longer ``running``: cancelling, or ended by someone else."""
+
     def check():
-        return Run.objects.filter(pk=run_id, status=Status.CANCELLING).exists()
+        return not Run.objects.filter(pk=run_id, status=Status.RUNNING).exists()
 
     return check
 
@@ -107,7 +110,7 @@ def run_execute(*, run_id: int) -> str | None:
         logger.info("run_not_claimed run_id=%s status=%s", run_id, status)
         return None
 
-    handle = context.RunHandle(run.pk, max_errors=settings.JOBS_MAX_ERRORED_ENTRIES, cancel_check=_cancel_check(run.pk))
+    handle = context.RunHandle(run.pk, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"), cancel_check=_cancel_check(run.pk))
     # Inside a caller's transaction another connection would wait on the run's row lock.
     monitor = None if connections["default"].in_atomic_block else RunMonitor.shared()
     outcome: dict = {}
@@ -128,24 +131,22 @@ def run_execute(*, run_id: int) -> str | None:
     # The last log lines and the final status share one commit (a commit waits for the disk).
     with transaction.atomic():
         logs.store()
-        ended = run_transition(run_id=run.pk, from_statuses=[Status.RUNNING], to_status=status, **final)
+        ended = run_end(run_id=run.pk, from_statuses=[Status.RUNNING], to_status=status, job=run.job, **final)
         if not ended:
             # A cancel was requested while the task ran: the lifecycle ends it `cancelled`,
             # and the message says how far the task got.
             if status != Status.CANCELLED:
                 final["message"] = f"cancelled on request; the task ended {status} before it stopped: {final.get('message') or ''}".rstrip(": ")
             status = Status.CANCELLED
-            ended = run_transition(run_id=run.pk, from_statuses=[Status.CANCELLING], to_status=status, **final)
+            ended = run_end(run_id=run.pk, from_statuses=[Status.CANCELLING], to_status=status, job=run.job, **final)
     if not ended:
         current = Run.objects.filter(pk=run.pk).values_list("status", flat=True).first()
         logger.warning("run_end_lost run_id=%s wanted=%s current=%s", run.pk, status, current)
         return current
-    logger.info("run_finished run_id=%s status=%s", run.pk, status)
-    _after_end(run, status)
     return status
 
 
-# In the model's field order (Model.from_db maps partial rows by it); the last three are read by jobs.followups.
+# In the model's field order (Model.from_db maps partial rows by it); the last three are read by jobs.runs.followups.
 _JOB_FIELDS = ("id", "title", "task_type", "overlap_policy", "soft_time_limit", "max_retries", "notify_emails")
 _CLAIM_CHANGES = ("status", "started_at", "heartbeat_at", "host")
 
@@ -202,13 +203,6 @@ def _converted(fields, values, connection) -> list:
 @functools.cache
 def _hostname() -> str:
     return socket.gethostname()[:255]
-
-
-def _after_end(run: Run, status: str) -> None:
-    """Retry, release the job's waiting run, notify (jobs.followups)."""
-    from jobs.followups import run_followups
-
-    run_followups(run_id=run.pk, status=status, job=run.job)
 
 
 def _call(run: Run, handle: context.RunHandle) -> dict:

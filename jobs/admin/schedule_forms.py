@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
 
-from jobs import ticks
 from jobs.exceptions import ScheduleInvalid
 from jobs.models import Job
-from jobs.scheduling import job_spec, parse_at, parse_cron, parse_every, schedule_clear, schedule_set
+from jobs.scheduling import ticks
+from jobs.scheduling.store import job_spec, parse_at, parse_cron, parse_every, schedule_clear, schedule_set
 
 KINDS = [("", "Not scheduled"), ("interval", "Every ..."), ("crontab", "Crontab"), ("once", "Once, at a date and time")]
 _ZONES = sorted(available_timezones())

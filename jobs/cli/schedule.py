@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from jobs.exceptions import ScheduleInvalid
 from jobs.models import Job
-from jobs.scheduling import schedule_clear, schedule_describe, schedule_next_fire_times, schedule_set
+from jobs.scheduling.store import schedule_clear, schedule_describe, schedule_next_fire_times, schedule_set
 
 EXIT_BAD_INPUT = 2
 

@@ -1,11 +1,17 @@
-"""Retries: a failed run comes back as a new run (trigger ``retry``) after a doubling backoff."""
+"""Retries: a failed run comes back as a new run (trigger ``retry``) after a doubling backoff.
+
+A run that never started (a tick whose arguments could not be built) is retried from
+the job's defaults, built again now; when they still cannot be built there is no retry
+and the failure is notified as the last attempt.
+"""
 
 from __future__ import annotations
 
 import logging
 
+from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
 from jobs.models import Run
-from jobs.services import run_create
+from jobs.runs.services import run_create
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +29,15 @@ def retry_schedule(*, run: Run) -> Run | None:
     if run.retries.exists():
         return None
     countdown = retry_backoff(job=job, attempt=run.attempt)
-    retry = run_create(
-        job=job, task_args=run.args, trigger=Run.Trigger.RETRY, retry_of=run, countdown=countdown or None
-    )
+    # A run that never started has no built arguments: build them again from the defaults.
+    task_args = run.args if run.task_id else None
+    try:
+        retry = run_create(
+            job=job, task_args=task_args, trigger=Run.Trigger.RETRY, retry_of=run, countdown=countdown or None
+        )
+    except (JobTypeUnavailable, ArgumentsInvalid) as exc:
+        logger.warning("run_retry_impossible run_id=%s error=%s", run.pk, exc)
+        return None
     logger.info("run_retry_queued run_id=%s retry_of=%s attempt=%s countdown=%s", retry.pk, run.pk, retry.attempt, countdown)
     return retry
 

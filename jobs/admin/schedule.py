@@ -3,7 +3,7 @@
 ``ScheduleAdminMixin`` goes before ``admin.ModelAdmin`` in the job admin's bases; add
 ``"schedule_display"`` to ``list_display`` and ``"schedule_detail"`` to the change
 form's fields (read-only). The edit page (``<id>/schedule/``) uses
-``jobs.scheduling_forms.ScheduleForm`` and needs the change permission.
+``jobs.admin.schedule_forms.ScheduleForm`` and needs the change permission.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from jobs.scheduling import schedule_describe, schedule_next_fire_times
-from jobs.scheduling_forms import ScheduleForm
+from jobs.admin.schedule_forms import ScheduleForm
+from jobs.scheduling.store import schedule_describe, schedule_next_fire_times
 
 SCHEDULE_RELATED = ("periodic_task", "periodic_task__interval", "periodic_task__crontab", "periodic_task__clocked")
 

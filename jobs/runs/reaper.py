@@ -1,4 +1,6 @@
-"""Reap lost runs: the "Reap lost runs" job type, scheduled every minute by a migration.
+"""Reap lost runs: bring every run whose worker, message or cancel was lost to an end.
+
+Called by the built-in "Reap lost runs" job (``jobs.builtin``), scheduled every minute by a migration.
 
 - A ``running`` run whose heartbeat is older than ``JOBS_LOST_RUN_SECONDS`` lost its
   worker: it ends ``failed`` ("worker lost", or "timed out" past its hard limit).
@@ -15,15 +17,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from celery import shared_task
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from jobs.context import current_run
+from jobs import conf
 from jobs.models import Run
-from jobs.registry import RegisteredTask
-from jobs.services import run_enqueue, run_transition
+from jobs.runs.cancel import cancel_enforce, cancel_grace_seconds
+from jobs.runs.dispatch import run_enqueue
+from jobs.runs.ending import run_end
+from jobs.runs.followups import held_run_release
+from jobs.runs.notifications import slow_runs_notify
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
@@ -31,12 +34,9 @@ Status = Run.Status
 
 def runs_reap(*, now: dt.datetime | None = None) -> dict:
     """Bring every lost run to an end (or back to a worker); return counts per action."""
-    from jobs.firing import held_run_release
-    from jobs.followups import run_followups
-    from jobs.runcontrol import cancel_enforce, cancel_grace_seconds
 
     now = now or timezone.now()
-    stale = now - dt.timedelta(seconds=settings.JOBS_LOST_RUN_SECONDS)
+    stale = now - dt.timedelta(seconds=conf.get("JOBS_LOST_RUN_SECONDS"))
     counts = {"lost": 0, "cancelled": 0, "reenqueued": 0, "released": 0, "slow_alerts": 0}
 
     dead = Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
@@ -46,10 +46,9 @@ def runs_reap(*, now: dt.datetime | None = None) -> dict:
             message = f"timed out after {limit} s (hard time limit)"
         else:
             message = f"worker lost: no heartbeat since {run.heartbeat_at or run.started_at:%Y-%m-%d %H:%M:%S %Z}"
-        if run_transition(run_id=run.pk, from_statuses=[Status.RUNNING], to_status=Status.FAILED, message=message):
+        if run_end(run_id=run.pk, from_statuses=[Status.RUNNING], to_status=Status.FAILED, job=run.job, message=message):
             logger.warning("run_lost run_id=%s job_id=%s", run.pk, run.job_id)
             counts["lost"] += 1
-            run_followups(run_id=run.pk)
 
     grace_over = now - dt.timedelta(seconds=cancel_grace_seconds())
     overdue = Q(cancel_requested_at__lt=grace_over) | Q(cancel_requested_at__isnull=True) | dead
@@ -57,7 +56,7 @@ def runs_reap(*, now: dt.datetime | None = None) -> dict:
         if cancel_enforce(run_id=run.pk):
             counts["cancelled"] += 1
 
-    requeue_before = now - dt.timedelta(seconds=settings.JOBS_REENQUEUE_AFTER_SECONDS)
+    requeue_before = now - dt.timedelta(seconds=conf.get("JOBS_REENQUEUE_AFTER_SECONDS"))
     waiting = Run.objects.filter(status=Status.QUEUED, held=False, reenqueued_at__isnull=True, created_at__lt=requeue_before)
     waiting = waiting.filter(Q(not_before__isnull=True) | Q(not_before__lt=requeue_before)).select_related("job")
     for run in waiting:
@@ -69,32 +68,8 @@ def runs_reap(*, now: dt.datetime | None = None) -> dict:
     for job_id in set(Run.objects.filter(status=Status.QUEUED, held=True).values_list("job_id", flat=True)):
         if held_run_release(job_id=job_id) is not None:
             counts["released"] += 1
-    from jobs.notifications import slow_runs_notify
 
     counts["slow_alerts"] = slow_runs_notify()
     if any(counts.values()):
         logger.info("runs_reaped %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts
-
-
-@shared_task(name="jobs.reap_lost_runs")
-def reap_lost_runs():
-    counts = runs_reap()
-    run = current_run()
-    for name, value in counts.items():
-        run.count(name, value)
-    return {"message": ", ".join(f"{value} {name}" for name, value in counts.items())}
-
-
-class ReapLostRuns(RegisteredTask):
-    """End runs whose worker was lost; send again runs whose message was lost."""
-
-    title = "Reap lost runs"
-    description = (
-        "Fail running runs whose worker stopped sending heartbeats, finish cancelling runs past the grace, "
-        "and send queued runs whose message never reached a worker once more."
-    )
-    task = reap_lost_runs
-    arguments_schema: dict = {}
-
-

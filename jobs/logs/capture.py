@@ -23,11 +23,12 @@ import threading
 import time
 from contextlib import nullcontext
 
-from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
-from jobs.logcopy import COPY_SQL, LOGGER_MAX_LENGTH, CopyRows
-from jobs.logpipe import LogPipe
+from jobs import conf
+from jobs.logs.copyrows import COPY_SQL, LOGGER_MAX_LENGTH, CopyRows
+from jobs.logs.pipe import LogPipe
+from jobs.models import RunLog
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class RunLogWriter:
     def _drain(self):
         connection = connections["default"]
         try:
-            if connection.vendor == "postgresql" and settings.JOBS_RUN_LOG_PROCESS:
+            if connection.vendor == "postgresql" and conf.get("JOBS_RUN_LOG_PROCESS"):
                 self._drain_to_process(connection)
                 return
             if connection.vendor == "postgresql":
@@ -162,8 +163,6 @@ class RunLogWriter:
             logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
 
     def _bulk_insert(self, first: int, rows: list):
-        from jobs.models import RunLog
-
         RunLog.objects.bulk_create(
             [
                 RunLog(
@@ -186,11 +185,11 @@ class RunLogHandler(logging.Handler):
         # Inside a transaction (in-process execution in a test or a caller's atomic
         # block) another connection could not see the run: write on this one.
         inline = connections["default"].in_atomic_block
-        super().__init__(level=logging.getLevelName(level or settings.JOBS_RUN_LOG_LEVEL))
+        super().__init__(level=logging.getLevelName(level or conf.get("JOBS_RUN_LOG_LEVEL")))
         self.run_id = run_id
         self.thread_id = thread_id if thread_id is not None else threading.get_ident()
-        self.batch_size = settings.JOBS_RUN_LOG_BATCH_SIZE
-        self.flush_seconds = settings.JOBS_RUN_LOG_FLUSH_SECONDS
+        self.batch_size = conf.get("JOBS_RUN_LOG_BATCH_SIZE")
+        self.flush_seconds = conf.get("JOBS_RUN_LOG_FLUSH_SECONDS")
         self.buffer: list = []
         self.last_flush = time.time()
         self.writer = RunLogWriter(run_id, inline=inline)
@@ -244,7 +243,7 @@ class capture_run_logs:
         self._old_level = None
 
     def __enter__(self):
-        if not settings.JOBS_RUN_LOG_ENABLED:
+        if not conf.get("JOBS_RUN_LOG_ENABLED"):
             return None
         self.handler = RunLogHandler(self.run_id)
         root = logging.getLogger()

@@ -19,7 +19,7 @@ from django.db import DatabaseError, InterfaceError, close_old_connections
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
-from jobs.scheduling import FIRE_TASK, spec_from_periodic_task
+from jobs.scheduling.store import FIRE_TASK, spec_from_periodic_task
 
 logger = logging.getLogger(__name__)
 UTC = dt.UTC

@@ -1,0 +1,39 @@
+"""Every ``JOBS_*`` setting of the job system with its default (override in Django settings).
+
+Read a value with ``conf.get("JOBS_LOST_RUN_SECONDS")``: Django's settings win, then the
+default here, so a site that sets nothing still works and tests can override any value
+with pytest-django's ``settings`` fixture.
+"""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Entry-point group that job types are registered under, and extra types as id=module:Class.
+    "JOBS_ENTRY_POINT_GROUP": "jobsite.jobs",
+    "JOBS_EXTRA_TYPES": {},
+    # Queue of jobs that name none (the site sets Celery's default queue).
+    "JOBS_DEFAULT_QUEUE": "celery",
+    # Run logs: the lowest level stored, on/off, rows per batch, seconds between flushes,
+    # and whether a run that logs more than one batch hands them to a writer process.
+    "JOBS_RUN_LOG_LEVEL": "INFO",
+    "JOBS_RUN_LOG_ENABLED": True,
+    "JOBS_RUN_LOG_BATCH_SIZE": 5000,
+    "JOBS_RUN_LOG_FLUSH_SECONDS": 0.5,
+    "JOBS_RUN_LOG_PROCESS": True,
+    # Liveness and progress: heartbeat interval, progress write interval, errored entries kept.
+    "JOBS_HEARTBEAT_SECONDS": 5.0,
+    "JOBS_PROGRESS_FLUSH_SECONDS": 1.0,
+    "JOBS_MAX_ERRORED_ENTRIES": 1000,
+    # Run control: grace before a cancelled task is killed, heartbeat age of a lost run,
+    # age of a queued run whose message is sent once more.
+    "JOBS_CANCEL_GRACE_SECONDS": 30.0,
+    "JOBS_LOST_RUN_SECONDS": 60.0,
+    "JOBS_REENQUEUE_AFTER_SECONDS": 600.0,
+    # Templates included on the run page (other apps' panels, e.g. exports' download link).
+    "JOBS_RUN_PAGE_PANELS": [],
+}
+
+
+def get(name: str):
+    """The setting ``name``: Django's value when set, else the default above."""
+    return getattr(settings, name, DEFAULTS[name])

@@ -1,0 +1,1 @@
+"""The run lifecycle: create, send, execute, end (and what follows), cancel, reap."""

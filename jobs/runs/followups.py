@@ -1,0 +1,57 @@
+"""What follows a run's end: a retry, the job's waiting run, notifications and the slow alert.
+
+Called only by ``jobs.runs.ending``, exactly once per run: only the caller that won the
+compare-and-set to a final status gets here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from jobs.models import Job, Run
+from jobs.runs.dispatch import run_enqueue
+from jobs.runs.notifications import run_notify
+from jobs.runs.retries import retry_schedule
+
+logger = logging.getLogger(__name__)
+Status = Run.Status
+
+
+def _needs_followup(status: str, job: Job) -> bool:
+    return bool(
+        (status == Status.FAILED and job.max_retries)
+        or job.overlap_policy == Job.OverlapPolicy.QUEUE
+        or (job.notify_emails or "").strip()
+    )
+
+
+def run_followups(*, run_id: int, status: str | None = None, job: Job | None = None) -> None:
+    """``status`` and ``job``, when the caller has them, let a run that needs nothing cost no query."""
+    if status is not None and job is not None and not _needs_followup(status, job):
+        return
+    run = Run.objects.select_related("job").filter(pk=run_id).first()
+    if run is None or run.status not in Run.FINAL_STATUSES:
+        return
+    retry = retry_schedule(run=run)
+    # Only the "queue" overlap policy holds runs (the reaper releases any left after a policy change).
+    if run.job.overlap_policy == run.job.OverlapPolicy.QUEUE:
+        held_run_release(job_id=run.job_id)
+    run_notify(run=run, retrying=retry is not None)
+
+
+def held_run_release(*, job_id: int) -> Run | None:
+    """Send the job's waiting run once no other run of the job is active."""
+    with transaction.atomic():
+        Job.objects.select_for_update().filter(pk=job_id).first()
+        active = Run.objects.active().filter(job_id=job_id)
+        if active.filter(held=False).exists():
+            return None
+        run = active.filter(held=True, status=Status.QUEUED).order_by("created_at", "pk").first()
+        if run is None or not Run.objects.filter(pk=run.pk, held=True, status=Status.QUEUED).update(held=False):
+            return None
+        run.held = False
+        transaction.on_commit(lambda: run_enqueue(run=run))
+    logger.info("held_run_released run_id=%s job_id=%s", run.pk, job_id)
+    return run

@@ -1,0 +1,100 @@
+"""Create runs: a manual, CLI, API, scheduled or retried run, stored before it is sent.
+
+A run row is committed before its id goes to the broker (``transaction.on_commit``).
+Runs end only through ``jobs.runs.ending.run_end``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from jobs.arguments import registered_type, run_arguments_build, to_json_safe
+from jobs.models import Job, Run
+from jobs.runs.dispatch import run_enqueue
+
+logger = logging.getLogger(__name__)
+Status = Run.Status
+
+
+def run_create(
+    *,
+    job: Job,
+    args: dict | None = None,
+    trigger: str = Run.Trigger.ADMIN,
+    user=None,
+    task_args: dict | None = None,
+    due_at: dt.datetime | None = None,
+    retry_of: Run | None = None,
+    message: str = "",
+    hold: bool = False,
+    countdown: float | None = None,
+    enqueue: bool = True,
+) -> Run:
+    """Create a queued run and send it once the transaction commits.
+
+    ``args`` are validated over the job's defaults and passed through the type's
+    ``build_task_arguments``; ``task_args`` (already-built arguments of an earlier run
+    or of a preview) skip that step. A ``hold`` run waits for the job's active run
+    (overlap policy "queue"); ``countdown`` delays the message (a retry's backoff);
+    ``enqueue=False`` stores a queued run that the caller executes itself (``manage.py
+    jobs run --foreground``) or ends at once (a skipped tick) instead of sending it.
+    """
+    if task_args is None:
+        task_args = run_arguments_build(job=job, args=args)
+    else:
+        registered_type(job.task_type)
+        task_args = to_json_safe(task_args)
+    now = timezone.now()
+    run = Run(
+        job=job,
+        status=Status.QUEUED,
+        trigger=trigger,
+        started_by=user if getattr(user, "pk", None) else None,
+        args=task_args,
+        queue=job.effective_queue,
+        task_id=str(uuid.uuid4()),
+        created_at=now,
+        due_at=due_at,
+        retry_of=retry_of,
+        attempt=(retry_of.attempt + 1) if retry_of is not None else 0,
+        message=message,
+        held=hold,
+        not_before=now + dt.timedelta(seconds=countdown) if countdown else None,
+    )
+    run.save(force_insert=True)
+    logger.info("run_created run_id=%s job_id=%s trigger=%s", run.pk, job.pk, trigger)
+    if enqueue and not run.held:
+        transaction.on_commit(lambda: run_enqueue(run=run, countdown=countdown))
+    return run
+
+
+def run_unstarted_create(
+    *, job: Job, trigger: str, due_at: dt.datetime | None = None, retry_of: Run | None = None
+) -> Run:
+    """Store a queued run that is never sent, for a tick or retry whose arguments could not be built.
+
+    The caller ends it at once through ``run_end`` with the reason, so it is retried and
+    notified like any failed run.
+    """
+    run = Run.objects.create(
+        job=job,
+        status=Status.QUEUED,
+        trigger=trigger,
+        due_at=due_at,
+        queue=job.effective_queue,
+        created_at=timezone.now(),
+        retry_of=retry_of,
+        attempt=(retry_of.attempt + 1) if retry_of is not None else 0,
+    )
+    logger.info("run_created run_id=%s job_id=%s trigger=%s unstarted=true", run.pk, job.pk, trigger)
+    return run
+
+
+def run_rerun(*, run: Run, user=None, trigger: str = Run.Trigger.ADMIN) -> Run:
+    """Queue a new run of the same job with exactly the arguments ``run`` ran with."""
+    return run_create(job=run.job, task_args=run.args, trigger=trigger, user=user)

@@ -1,0 +1,1 @@
+"""Schedules: tick arithmetic, the django-celery-beat store, the beat scheduler, ticks into runs."""
