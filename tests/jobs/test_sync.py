@@ -14,7 +14,7 @@ from jobs.registry import registry
 from jobs.scheduling.store import schedule_set
 from jobs.services import job_update
 from tests.factories import JobFactory
-from tests.jobs.test_cli import jobs, jobs_error
+from tests.jobs.cli.test_jobs_command import jobs, jobs_error
 
 pytestmark = pytest.mark.django_db
 

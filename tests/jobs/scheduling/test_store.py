@@ -18,7 +18,7 @@ from jobs.scheduling.store import (
 from jobs.services import job_update
 from tests.conftest import wait_for
 from tests.factories import JobFactory
-from tests.jobs.beatproc import Beat
+from tests.jobs.scheduling.beatproc import Beat
 
 UTC = dt.UTC
 

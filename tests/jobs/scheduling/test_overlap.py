@@ -13,7 +13,7 @@ from jobs.scheduling.store import schedule_set
 from jobs.tasks import fire_schedule
 from tests.conftest import wait_for
 from tests.factories import JobFactory
-from tests.jobs.beatproc import Beat
+from tests.jobs.scheduling.beatproc import Beat
 
 worker_db = pytest.mark.django_db(transaction=True)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from jobs.admin.forms import ARG_PREFIX
 from jobs.models import Job, Run, RunLog
 from tests.factories import JobFactory, RunFactory, UserFactory
-from tests.jobs.test_forms import JOB_BASE
+from tests.jobs.admin.test_forms import JOB_BASE
 
 pytestmark = pytest.mark.django_db
 

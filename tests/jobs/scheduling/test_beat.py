@@ -9,7 +9,7 @@ from jobs.models import Run
 from jobs.scheduling.store import schedule_set
 from tests.conftest import wait_for
 from tests.factories import JobFactory
-from tests.jobs.beatproc import Beat
+from tests.jobs.scheduling.beatproc import Beat
 
 worker_db = pytest.mark.django_db(transaction=True)
 
