@@ -168,6 +168,9 @@ class RunQuerySet(models.QuerySet):
     def for_job(self, job):
         return self.filter(job=job)
 
+    def top_level(self):
+        return self.filter(parent__isnull=True)
+
 
 class Run(models.Model):
     """One execution of a job with fixed, validated arguments."""
@@ -188,6 +191,7 @@ class Run(models.Model):
         SCHEDULE = "schedule", "Schedule"
         API = "api", "API"
         RETRY = "retry", "Retry"
+        SUBTASK = "subtask", "Subtask"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.CANCELLING)
     FINAL_STATUSES = (Status.SUCCESS, Status.PARTIAL_SUCCESS, Status.FAILED, Status.CANCELLED, Status.SKIPPED)
@@ -228,6 +232,14 @@ class Run(models.Model):
     attempt = models.PositiveSmallIntegerField(default=0)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Subtasks (jobs.runs.subtasks): a child run executes ``task_name`` with ``args`` for its parent.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    task_name = models.CharField("subtask's Celery task", max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True, help_text="A subtask's title.")
+    awaiting_children = models.BooleanField(
+        default=False, help_text="The task has returned; the run ends when its last subtask ends."
     )
 
     objects = RunQuerySet.as_manager()
