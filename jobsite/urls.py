@@ -1,8 +1,18 @@
+"""The site's URLs: the admin (branded "Jobsite administration") and its error pages."""
+
 from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
+
+admin.site.site_header = "Jobsite administration"
+admin.site.site_title = "Jobsite administration"  # the browser tab: "Change job | Jobsite administration"
+admin.site.index_title = "Site administration"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "jobsite.errors.permission_denied"
+handler404 = "jobsite.errors.page_not_found"
+handler500 = "jobsite.errors.server_error"

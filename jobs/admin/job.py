@@ -182,7 +182,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
 
     def choose_type_view(self, request):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied("Adding a job needs the permission “Can add job” (jobs.add_job).")
         types = [
             {"id": type_id, "title": cls.title or type_id, "description": cls.description or (cls.__doc__ or "").strip()}
             for type_id, cls in sorted(registry.types.items(), key=lambda item: (item[1].title or item[0]).lower())
@@ -232,7 +232,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
 
     def run_view(self, request, object_id):
         if not (self.has_run_permission(request) and self.has_view_permission(request)):
-            raise PermissionDenied
+            raise PermissionDenied("Running a job needs the permissions “Can run jobs” (jobs.run_job) and “Can view job”.")
         job = self.get_object(request, unquote(object_id))
         if job is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)

@@ -262,7 +262,7 @@ class RunAdmin(admin.ModelAdmin):
 
     def cancel_view(self, request, object_id):
         if not self.has_cancel_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied("Cancelling a run needs the permission “Can cancel runs” (jobs.cancel_run).")
         if (refused := self._post_only(request)) is not None:
             return refused
         run = self._run_or_404(request, object_id)
@@ -284,7 +284,7 @@ class RunAdmin(admin.ModelAdmin):
 
     def rerun_view(self, request, object_id):
         if not self.has_run_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied("Running a job again needs the permission “Can run jobs” (jobs.run_job).")
         if (refused := self._post_only(request)) is not None:
             return refused
         run = self._run_or_404(request, object_id)
@@ -299,7 +299,7 @@ class RunAdmin(admin.ModelAdmin):
 
     def status_view(self, request, object_id):
         if not self.has_view_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied("Seeing a run needs the permission “Can view run” (jobs.view_run).")
         object_id = unquote(object_id)
         run = Run.objects.filter(pk=object_id).defer("args").first() if object_id.isdigit() else None
         if run is None:
@@ -308,5 +308,5 @@ class RunAdmin(admin.ModelAdmin):
 
     def logs_download_view(self, request, object_id):
         if not self.has_view_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied("Seeing a run needs the permission “Can view run” (jobs.view_run).")
         return run_logs_download(self._run_or_404(request, object_id))
