@@ -18,6 +18,7 @@ from jobs import conf
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import duration_text, status_badge
 from jobs.admin.pagination import EstimatedCountPaginator, UncountedChangeList
+from jobs.admin.subtasks import LevelFilter, children_context
 from jobs.admin.views import LEVELS, LOG_PAGE_SIZE, LogFilter, log_page, run_logs_download, run_status_response
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
@@ -61,7 +62,7 @@ class RunChangeList(UncountedChangeList):
 class RunAdmin(admin.ModelAdmin):
     list_display = ["id", "job_title", "status_display", "trigger", "created_at", "duration_display", "progress_display", "started_by"]
     list_display_links = ["id"]
-    list_filter = ["status", JobFilter, "trigger", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [LevelFilter, "status", JobFilter, "trigger", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["job__title", "=task_id", "message"]
     list_select_related = ["job", "started_by"]
     list_per_page = 50  # rendering a row costs ~0.5 ms; 50 keeps the page well under 150 ms
@@ -253,6 +254,7 @@ class RunAdmin(admin.ModelAdmin):
             "can_cancel": self.has_cancel_permission(request),
             "can_rerun": self.has_run_permission(request) and run.job.available,
             "duration": duration_text(run.duration),
+            **children_context(run, request.GET.get("children_page")),
         }
 
     def _post_only(self, request):

@@ -132,8 +132,13 @@ RUN_COLUMNS = [
 ]
 
 
-def run_rows(*, job: Job | None = None, task_type: str | None = None, status: str | None = None, limit: int = 20):
+def run_rows(
+    *, job: Job | None = None, task_type: str | None = None, status: str | None = None, limit: int = 20,
+    parent: Run | None = None,
+):
+    """The newest runs: top-level ones, or the subtasks of ``parent``."""
     runs = Run.objects.select_related("job").order_by("-created_at", "-pk")
+    runs = runs.filter(parent=parent) if parent is not None else runs.top_level()
     if job is not None:
         runs = runs.filter(job=job)
     if task_type is not None:

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from jobs.cli import tables
 from jobs.cli.arguments import cli_arguments_parse
+from jobs.cli.family import family_lines_print
 from jobs.cli.follow import RunWatcher, level_parse, run_summary
 from jobs.cli.schedule import schedule_arguments_add, schedule_command
 from jobs.cli.sync_report import sync_lines
@@ -86,11 +87,13 @@ class Command(BaseCommand):
         runs.add_argument("--job", help="Job id or job type id.")
         runs.add_argument("--status", choices=Status.values)
         runs.add_argument("--limit", type=int, default=20)
+        runs.add_argument("--parent", type=int, help="The subtasks of this run.")
 
         logs = sub.add_parser("logs", help="A run's log lines.")
         logs.add_argument("run", type=int)
         logs.add_argument("--follow", action="store_true", help="Keep printing until the run ends.")
         logs.add_argument("--level", type=level_parse, default=0, help="Lowest level shown (INFO, WARNING, 30 ...).")
+        logs.add_argument("--children", action="store_true", help="With its subtasks' lines, in time order.")
 
         cancel = sub.add_parser("cancel", help="Cancel a queued run, or ask a running one to stop.")
         cancel.add_argument("run", type=int)
@@ -123,8 +126,10 @@ class Command(BaseCommand):
             self.console.print(tables.table("Unavailable job types", tables.PROBLEM_COLUMNS, problems))
         self.console.print(tables.table("Jobs", tables.JOB_COLUMNS, tables.job_rows()))
 
-    def handle_runs(self, *, job=None, status=None, limit=20, **options):
+    def handle_runs(self, *, job=None, status=None, limit=20, parent=None, **options):
         filters = {}
+        if parent is not None:
+            filters["parent"] = self._run(parent)
         if job is not None:
             if job.isdigit():
                 filters["job"] = self._job(job)
@@ -146,8 +151,13 @@ class Command(BaseCommand):
             raise bad_input(f"no run with id {run_id}")
         return run
 
-    def handle_logs(self, *, run, follow=False, level=0, **options):
+    def handle_logs(self, *, run, follow=False, level=0, children=False, **options):
         run = self._run(run)
+        if children and follow:
+            raise bad_input("--children prints the lines stored so far; it does not combine with --follow")
+        if children:
+            family_lines_print(self.console, run.pk, level=level)
+            return
         watcher = RunWatcher(self.console, run.pk, level=level)
         if follow:
             run = watcher.follow()
