@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 
@@ -50,8 +51,12 @@ def run_end(
     if parent_id is UNKNOWN:
         parent_id = Run.objects.filter(pk=run_id).values_list("parent_id", flat=True).first()
     if parent_id is not None:
-        parent_progress(parent_id=parent_id)
-        parent_try_end(parent_id=parent_id)
+        # The parent's row lock orders this child's end with its siblings' and with the
+        # parent's own return, so the last of them sees every other one committed.
+        with transaction.atomic():
+            list(Run.objects.select_for_update().filter(pk=parent_id).values_list("pk", flat=True))
+            parent_progress(parent_id=parent_id)
+            parent_try_end(parent_id=parent_id)
         return True
     if to_status in (Status.FAILED, Status.CANCELLED):
         _queued_children_cancel(parent_id=run_id)
@@ -60,7 +65,11 @@ def run_end(
 
 
 def run_await_children(*, run_id: int, **fields) -> bool:
-    """The parent's task has returned: keep it running, its own results stored, until its last child ends."""
+    """The parent's task has returned: keep it running, its own results stored, until its last child ends.
+
+    Call it inside a transaction: the row lock its UPDATE takes is held until the commit,
+    which orders it with the children's ends (see ``run_end``).
+    """
     if not Run.objects.filter(pk=run_id, status__in=[Status.RUNNING, Status.CANCELLING]).update(
         awaiting_children=True, **fields
     ):
@@ -111,6 +120,7 @@ def parent_try_end(*, parent_id: int) -> bool:
     return run_end(
         run_id=parent_id, from_statuses=[parent.status], to_status=outcome.status, job=parent.job,
         parent_id=parent.parent_id, message=outcome.message, counters=outcome.counters, errors=outcome.errors,
+        progress_done=outcome.children, progress_total=outcome.children,
     )
 
 

@@ -24,6 +24,7 @@ class Outcome:
 
     status: str
     message: str
+    children: int = 0
     counters: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
 
@@ -63,4 +64,4 @@ def parent_outcome(*, own_status: str, own_counters: dict, own_errors: list, chi
         status = Status.PARTIAL_SUCCESS
     parts = [f"{count} {name.replace('_', ' ')}" for name, count in sorted(by_status.items())]
     message = f"{total} subtasks: {', '.join(parts)}" if total else "no subtasks"
-    return Outcome(status=status, message=message, counters=dict(counters), errors=errors)
+    return Outcome(status=status, message=message, children=total, counters=dict(counters), errors=errors)
