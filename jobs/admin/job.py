@@ -238,8 +238,9 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
                 preview = form.build()
                 if preview is not None and "_preview" not in request.POST:
                     try:
-                        run = run_create(job=job, args=form.run_arguments(), trigger=Run.Trigger.ADMIN, user=request.user)
-                    except (ArgumentsInvalid, JobTypeUnavailable) as exc:
+                        # The previewed arguments are stored as they are: validated and built once.
+                        run = run_create(job=job, task_args=preview, trigger=Run.Trigger.ADMIN, user=request.user)
+                    except JobTypeUnavailable as exc:
                         form.add_error(None, str(exc))
                     else:
                         self.log_change(request, job, f"Ran job: run {run.pk}")
