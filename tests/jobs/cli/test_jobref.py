@@ -17,7 +17,7 @@ def _job_used(subcommand: str, ref: str) -> int:
         return Run.objects.latest("pk").job_id
     if subcommand == "runs":
         out, _ = jobs("runs", "--job", ref)
-        shown = {job.pk for job in Job.objects.all() if f"marker-{job.pk}" in out}
+        shown = {job.pk for job in Job.objects.all() if f"marker-{job.pk}-end" in out}
         assert len(shown) == 1, out
         return shown.pop()
     out, _ = jobs("schedule", ref)
@@ -29,7 +29,7 @@ def _job_error(subcommand: str, ref: str):
 
 
 def _with_a_run(job):
-    RunFactory(job=job, status=Run.Status.SUCCESS, message=f"marker-{job.pk}")
+    RunFactory(job=job, status=Run.Status.SUCCESS, message=f"marker-{job.pk}-end")
     return job
 
 
@@ -94,6 +94,6 @@ def test_runs_type_lists_the_runs_of_every_job_of_a_type():
     b = _with_a_run(JobFactory(task_type="test_echo"))
     other = _with_a_run(JobFactory(task_type="test_fail"))
     out, _ = jobs("runs", "--type", "test_echo")
-    assert f"marker-{a.pk}" in out and f"marker-{b.pk}" in out and f"marker-{other.pk}" not in out
+    assert f"marker-{a.pk}-end" in out and f"marker-{b.pk}-end" in out and f"marker-{other.pk}-end" not in out
     error = jobs_error("runs", "--type", "nothing_like_it")
     assert error.returncode == 2 and "unknown job type 'nothing_like_it'" in str(error)
