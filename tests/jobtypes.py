@@ -153,3 +153,17 @@ class FanOut(RegisteredTask):
         "errored": fields.List(fields.Integer(), load_default=list),
         "raise_after": fields.Boolean(load_default=False),
     }
+
+
+class Counted(RegisteredTask):
+    """Counts its ``build_task_arguments`` calls; each build's arguments carry its number."""
+
+    title = "Counted"
+    task = noop
+    arguments_schema = {"n": fields.Integer(load_default=1)}
+    builds = 0
+
+    @classmethod
+    def build_task_arguments(cls, job_obj, n=1):
+        Counted.builds += 1
+        return {"n": n, "build": Counted.builds}

@@ -16,10 +16,11 @@ from django.utils.html import format_html
 
 from jobs import conf
 from jobs.admin.deletion import deletion_summary
-from jobs.admin.display import duration_text, status_badge
+from jobs.admin.display import status_badge
 from jobs.admin.pagination import EstimatedCountPaginator, UncountedChangeList
 from jobs.admin.subtasks import LevelFilter, children_context
 from jobs.admin.views import LEVELS, LOG_PAGE_SIZE, LogFilter, log_page, run_logs_download, run_status_response
+from jobs.durations import duration_text
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
 from jobs.runs.cancel import run_cancel

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from jobs.durations import duration_text
 from jobs.models import Job, Run
 
 logger = logging.getLogger(__name__)
@@ -69,11 +70,10 @@ def slow_notify(*, run: Run, recipients: list[str] | None = None) -> list[str]:
         return []
     if not Run.objects.filter(pk=run.pk, slow_notified_at__isnull=True).update(slow_notified_at=timezone.now()):
         return []
-    took = run.duration.total_seconds()
     verb = "has been running for" if run.is_active else "took"
     detail = (
-        f"The run {verb} {took:.1f} s, more than {job.slow_factor:g} x the median of the last "
-        f"{SLOW_SAMPLE} successes ({threshold:.1f} s)."
+        f"The run {verb} {duration_text(run.duration)}, more than {job.slow_factor:g} x the median of the last "
+        f"{SLOW_SAMPLE} successes ({duration_text(threshold)})."
     )
     return [_send(run, recipients, "slow", "run_slow", detail=detail)]
 
