@@ -189,8 +189,11 @@ class RunQuerySet(models.QuerySet):
         return self.order_by("-created_at", "-pk")
 
     def newest_for(self, job):
-        """The runs of ``job`` (a job, its id or an ``OuterRef``), newest first: ``.first()`` is its last run."""
-        return self.filter(job=job).newest_first()
+        """The top-level runs of ``job`` (a job, its id or an ``OuterRef``), newest first: ``.first()`` is its last run.
+
+        Subtasks are left out: a job's last run is the run an operator started, not one of its parts.
+        """
+        return self.filter(job=job, parent__isnull=True).newest_first()
 
 
 class Run(models.Model):
