@@ -14,7 +14,13 @@ from tests.conftest import wait_for
 from tests.factories import JobFactory
 from tests.vocabularies import openaire_fixtures as ofx
 from tests.vocabularies import orcid_fixtures as ofx_orcid
-from tests.vocabularies.conftest import openaire_tar, orcid_targz, ror_sample, ror_zip
+from tests.vocabularies.conftest import (
+    assert_sharded_in_forked_processes,
+    openaire_tar,
+    orcid_targz,
+    ror_sample,
+    ror_zip,
+)
 from tests.vocabularies.test_zenodo import zenodo_routes
 from vocabularies.models import Affiliation, Award, Funder, Name
 
@@ -215,7 +221,7 @@ def test_ror_import_through_the_worker(celery_worker, http_server, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("task_type", ["ror_affiliations", "ror_funders"])
-def test_ror_jobs_parse_in_several_processes(import_dir, settings, monkeypatch, task_type):
+def test_ror_jobs_parse_in_several_processes(import_dir, settings, monkeypatch, task_type, ror_parsers):
     from jobs.runs import context
     from vocabularies import jobs as vocabulary_jobs
     from vocabularies.readers import jsonarray
@@ -239,5 +245,6 @@ def test_ror_jobs_parse_in_several_processes(import_dir, settings, monkeypatch, 
             task(source="many.zip")
         finally:
             context.deactivate(token)
+        assert_sharded_in_forked_processes(ror_parsers(), 2)
         assert model.objects.count() == (120 if model is Affiliation else len(funders)) > 0
         assert run.counters == {expected: model.objects.count()} and run.done == run.total
