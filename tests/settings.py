@@ -9,6 +9,10 @@ os.environ.setdefault(
     "test_echo=tests.jobtypes:Echo,test_fail=tests.jobtypes:Fail,test_since=tests.jobtypes:Since,"
     "test_fields=tests.jobtypes:AllFields,test_partial=tests.jobtypes:Partial,test_slow=tests.jobtypes:Slow",
 )
+# A key of production strength, so the suite runs with DEBUG off like a deployed site.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "k3y-0f-the-test-suite-never-used-elsewhere" * 2)
+# The test client and the live server speak plain HTTP (production redirects to HTTPS).
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 # One queue per test session, so two sessions on one Redis never take each other's runs.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"jobsite-test-{os.getpid()}")
 
