@@ -24,3 +24,7 @@ JOBS_RUN_LOG_FLUSH_SECONDS = 0.1
 JOBS_PROGRESS_FLUSH_SECONDS = 0.2
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("JOBSITE_TEST_DB", "test_jobsite")}  # noqa: F405
+# The tests' local HTTP servers (127.0.0.1 only) are the one non-public source they may fetch
+# from, explicitly; tests of the guard itself set the defaults back.
+VOCABULARIES_SOURCE_HOSTS = ["127.0.0.1"]
+VOCABULARIES_SOURCE_ALLOW_ADDRESSES = ["127.0.0.1"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from urllib.parse import urlsplit
 
 from celery import shared_task
 from marshmallow import ValidationError, fields, validate
@@ -13,21 +12,21 @@ from jobs import current_run
 from jobs.models import Run
 from jobs.registry import RegisteredTask
 from vocabularies import conf, targets
-from vocabularies.exceptions import ImportFailed
+from vocabularies.exceptions import ImportFailed, SourceRejected
 from vocabularies.importing import vocabulary_import
 from vocabularies.readers import openaire, ror
-from vocabularies.sources import source_open
+from vocabularies.sources import source_check, source_open
 from vocabularies.zenodo import zenodo_latest_file_url
 
 logger = logging.getLogger(__name__)
 
 
 def _source_validate(value: str):
-    scheme = urlsplit(value).scheme.lower()
-    if scheme not in ("", "http", "https"):
-        raise ValidationError("Use an http(s) URL or a path below the import folder.")
-    if ".." in value.replace("\\", "/").split("/"):
-        raise ValidationError("'..' is not allowed in paths.")
+    """Every source rule (vocabularies.sources.source_check), as a field error before any run exists."""
+    try:
+        source_check(value)
+    except SourceRejected as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 def _arguments(source_help: str, *, with_since: bool = True) -> dict:
