@@ -8,8 +8,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
-
-ENV_EXAMPLE = ROOT / ".env.example"
+from tests.test_compose import example_env
 
 
 def base_env(tmp_path, **extra) -> dict:
@@ -27,14 +26,8 @@ def manage(env, *args, cwd=ROOT):
 
 
 def env_example() -> dict:
-    """The documented production environment (.env.example), its required secret filled in."""
-    values = {}
-    for line in ENV_EXAMPLE.read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    values["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
-    values["POSTGRES_PASSWORD"] = secrets.token_urlsafe(20)
+    """The documented production environment (.env.example), its required secrets filled in."""
+    values = {**example_env(), "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "POSTGRES_PASSWORD": secrets.token_urlsafe(20)}
     return {key: value for key, value in values.items() if value}
 
 
