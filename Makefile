@@ -22,6 +22,7 @@ run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py jobsite_demo
 	$(PY) manage.py seed_records
+	$(PY) manage.py jobs apply
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile --port $${PORT:-8000}
 
 test: $(STAMP)

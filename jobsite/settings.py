@@ -170,6 +170,8 @@ EMAIL_BACKEND = env.str("DJANGO_EMAIL_BACKEND", default="django.core.mail.backen
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="jobsite@localhost")
 # Where the site is reached: links in notification e-mails point to its admin pages.
 JOBSITE_BASE_URL = env.str("JOBSITE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A jobs file (manage.py jobs export) that `make run` and the compose stack apply at start-up.
+JOBSITE_JOBS_FILE = env.str("JOBSITE_JOBS_FILE", default="")
 
 # --- Celery -------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
