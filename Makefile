@@ -18,7 +18,7 @@ install: $(STAMP)
 # make run is development: DEBUG on, a secret key generated once into var/secret_key.
 run: export DJANGO_DEBUG ?= true
 run: $(STAMP)
-	$(PY) -m jobsite.folders
+	$(PY) -c 'from jobsite.folders import main; main()'
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py jobsite_demo
 	$(PY) manage.py seed_records

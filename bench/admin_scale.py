@@ -51,7 +51,7 @@ def recreate_database(name: str):
 
 def setup_django(database: str):
     os.environ["DATABASE_URL"] = f"{PG}/{database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobsite.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     import django
 
     django.setup()

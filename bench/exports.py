@@ -31,7 +31,7 @@ BASE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 def _setup(media_root: str | None = None):
     sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobsite.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     if media_root:
         os.environ["DJANGO_MEDIA_ROOT"] = media_root
     import django

@@ -1,4 +1,4 @@
-"""Create the folders the embedded defaults write to (``make run`` calls ``python -m jobsite.folders``).
+"""Create the folders the embedded defaults write to (``make run`` calls ``main``).
 
 Settings only name these folders; nothing is created when they are imported.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import django
 from django.conf import settings
 
 from vocabularies.conf import import_dir
@@ -34,9 +35,8 @@ def folders_create(folders: list[Path]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """Set Django up and create every folder (jobsite is imported already, so no ``-m``)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobsite.settings")
-    import django
-
     django.setup()
     folders_create(site_folders())
