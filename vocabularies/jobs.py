@@ -29,9 +29,15 @@ def _source_validate(value: str):
         raise ValidationError(str(exc)) from exc
 
 
+SOURCE_RULES = (
+    " Paths are relative to the import folder (VOCABULARIES_IMPORT_DIR, by default var/imports);"
+    " URLs must be http(s) from a host in VOCABULARIES_SOURCE_HOSTS."
+)
+
+
 def _arguments(source_help: str, *, with_since: bool = True) -> dict:
     arguments = {
-        "source": fields.String(load_default="", validate=_source_validate, metadata={"help": source_help}),
+        "source": fields.String(load_default="", validate=_source_validate, metadata={"help": source_help + SOURCE_RULES}),
         "dry_run": fields.Boolean(
             load_default=False, metadata={"help": "Parse, validate and count what would change; write nothing."}
         ),

@@ -41,11 +41,9 @@ def test_admin_and_run_page_work_under_the_policy(live_server, celery_worker, ad
     # The add page's script (job_form.js) reloads the form for another type.
     page.goto(f"{live_server.url}/admin/jobs/job/add/?task_type=test_echo")
     visit_check()
-    select = page.locator("select.jobs-type-select")
-    if select.count():
-        select.select_option("test_fail")
-        page.wait_for_url("**task_type=test_fail**")
-        visit_check()
+    page.locator("#job_form select.jobs-type-select").select_option("test_fail")
+    page.wait_for_url("**task_type=test_fail**")
+    visit_check()
 
     # Run now (admin's jsi18n and the form's media), then the live run page (run.js polling).
     page.goto(f"{live_server.url}/admin/jobs/job/{job.pk}/")
