@@ -1,4 +1,4 @@
-"""The site's URLs: the admin, and /healthz for the container health check."""
+"""The site's URLs: the admin (branded "Jobsite administration"), its error pages, and /healthz."""
 
 from django.contrib import admin
 from django.db import connection
@@ -13,8 +13,16 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+admin.site.site_header = "Jobsite administration"
+admin.site.site_title = "Jobsite administration"  # the browser tab: "Change job | Jobsite administration"
+admin.site.index_title = "Site administration"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "jobsite.errors.permission_denied"
+handler404 = "jobsite.errors.page_not_found"
+handler500 = "jobsite.errors.server_error"

@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, Worker
+from jobsite.processes import worker_start
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.worker
 
@@ -48,7 +49,7 @@ def test_run_waits_for_a_worker_on_sqlite_and_the_filesystem_broker(embedded_env
     # Settings create no folder; the Celery app creates the broker's when it is configured.
     assert not (tmp_path / "broker").exists()
 
-    worker = Worker(concurrency=2, log_path=tmp_path / "worker.log", env=embedded_env)
+    worker = worker_start(concurrency=2, log_path=tmp_path / "worker.log", env=embedded_env)
     try:
         done = manage(embedded_env, "jobs", "run", "test_echo", "--arg", "message=x", "--wait", "--timeout", "60")
     finally:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('jobs', '0008_search_trigram_indexes'),
+        ('jobs', '0009_subtasks'),
     ]
 
     operations = [
