@@ -15,10 +15,14 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+# make run is development: DEBUG on, a secret key generated once into var/secret_key.
+run: export DJANGO_DEBUG ?= true
 run: $(STAMP)
+	$(PY) -c 'from jobsite.folders import main; main()'
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py jobsite_demo
 	$(PY) manage.py seed_records
+	$(PY) manage.py jobs apply
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile --port $${PORT:-8000}
 
 test: $(STAMP)

@@ -52,6 +52,11 @@ class Job(models.Model):
         REPLACE = "replace", "Cancel the active run and start the new one"
 
     title = models.CharField(max_length=200)
+    # The job's name in a jobs file (manage.py jobs export / apply): matched by it, not by id.
+    key = models.SlugField(
+        max_length=100, unique=True, null=True, blank=True,
+        help_text="Stable name of the job in a jobs file (manage.py jobs export/apply).",
+    )
     description = models.TextField(blank=True)
     task_type = models.CharField("job type", max_length=100, db_index=True)
     active = models.BooleanField(default=True, help_text="Inactive jobs are not scheduled.")

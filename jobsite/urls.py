@@ -1,8 +1,17 @@
-"""The site's URLs: the admin (branded "Jobsite administration") and its error pages."""
+"""The site's URLs: the admin (branded "Jobsite administration"), its error pages, and /healthz."""
 
 from django.contrib import admin
+from django.db import connection
+from django.http import HttpResponse
 from django.urls import path
 from django.views.generic import RedirectView
+
+
+def healthz(request):
+    """Liveness for the container health check: the process answers and reaches its database."""
+    connection.ensure_connection()
+    return HttpResponse("ok", content_type="text/plain")
+
 
 admin.site.site_header = "Jobsite administration"
 admin.site.site_title = "Jobsite administration"  # the browser tab: "Change job | Jobsite administration"
@@ -10,6 +19,7 @@ admin.site.index_title = "Site administration"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
 

@@ -200,13 +200,14 @@ def schedule_set(
     task.description = f"Schedule of job {job.pk} (edit it on the job's page)."
     task.start_time = every_from if every else None
     # Ticks before this edit are not owed: count from now.
-    task.last_run_at = timezone.now()
+    now = timezone.now()
+    task.last_run_at = now
     task.total_run_count = 0
-    task.save()
+    task.save()  # a disabled task's save() clears last_run_at: keep `now` for updated_at below
     if old_clocked is not None and old_clocked.pk != task.clocked_id:
         old_clocked.delete()
     # updated_at marks where the new schedule starts owing ticks (jobs.firing).
-    Job.objects.filter(pk=job.pk).update(periodic_task=task, updated_at=task.last_run_at)
+    Job.objects.filter(pk=job.pk).update(periodic_task=task, updated_at=now)
     job.periodic_task = task
     PeriodicTasks.update_changed()
     logger.info("schedule_set job_id=%s schedule=%s", job.pk, given[0])

@@ -124,10 +124,12 @@ class Routes(dict):
 def http_server():
     """A local HTTP server on 127.0.0.1; tests register routes on ``server.routes``."""
     routes = Routes()
+    requests = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server API
             path = self.path.split("?", 1)[0]
+            requests.append(path)
             if path not in routes:
                 self.send_error(404, "Not Found")
                 return
@@ -147,6 +149,7 @@ def http_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.routes = routes
+    server.requests = requests  # every path asked for, in order
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,4 +1,4 @@
-"""``manage.py jobs list|run|runs|logs|cancel|schedule|sync``: run and watch jobs from a terminal.
+"""``manage.py jobs list|run|runs|logs|cancel|schedule|sync|export|apply``: run and watch jobs from a terminal.
 
 Exit codes: 0 success (or queued without waiting), 1 the run ended failed, cancelled
 or skipped, 2 bad input (unknown job or run, invalid arguments, run already ended; for
@@ -23,6 +23,7 @@ from jobs.cli.arguments import cli_arguments_parse
 from jobs.cli.family import family_lines_print
 from jobs.cli.follow import RunWatcher, level_parse, run_summary
 from jobs.cli.jobref import JOB_HELP, bad_input, job_find, job_resolve
+from jobs.cli.jobsfile import apply_command, export_command, jobsfile_arguments_add
 from jobs.cli.schedule import schedule_arguments_add, schedule_command
 from jobs.cli.sync_report import sync_lines
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancellable
@@ -70,7 +71,7 @@ class Command(BaseCommand):
     help = "List job types and jobs, run a job (queued, --wait or --foreground), list runs, read logs, cancel, schedule, sync."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel,schedule,sync}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel,schedule,sync,export,apply}")
         sub.add_parser("list", help="Job types (and problems) and jobs with their last run.")
 
         run = sub.add_parser("run", help="Run a job (by id, title or job type; a job type without a job gets one).")
@@ -107,6 +108,7 @@ class Command(BaseCommand):
         sync.add_argument("--create-missing", action="store_true",
                           help="Create one job with the type's defaults for every installed type that has none.")
         sync.add_argument("--dry-run", action="store_true", help="Print what would change; change nothing.")
+        jobsfile_arguments_add(sub)
 
     def handle(self, *args, subcommand, **options):
         self.verbosity = options["verbosity"]
@@ -181,6 +183,12 @@ class Command(BaseCommand):
             self.stdout.write(f"run {run.pk} asked to stop (status {run.status})")
 
     # --- sync ---------------------------------------------------------------------------
+
+    def handle_export(self, **options):
+        self.stdout.write(export_command(**options), ending="")
+
+    def handle_apply(self, **options):
+        self.stdout.write("\n".join(apply_command(**options)))
 
     def handle_sync(self, *, create_missing=False, dry_run=False, **options):
         report = jobs_sync(create_missing=create_missing, dry_run=dry_run)

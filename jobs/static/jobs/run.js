@@ -2,6 +2,10 @@
 // cancelling, and update status, progress, counters, message and log lines in place.
 'use strict';
 window.addEventListener('DOMContentLoaded', () => {
+  // The bar's width comes from data-percent: the Content-Security-Policy allows no inline style.
+  for (const bar of document.querySelectorAll('.jobs-progress-bar[data-percent]')) {
+    bar.style.width = bar.dataset.percent + '%';
+  }
   const live = document.getElementById('jobs-run-live');
   if (!live || live.dataset.active !== '1') return;
   const logs = document.getElementById('jobs-run-logs');

@@ -324,7 +324,7 @@ def test_run_page_shows_everything(su):
     assert response.status_code == 200
     html = response.content.decode()
     assert '&quot;message&quot;: &quot;hi&quot;' in html
-    assert 'style="width: 50.0%"' in html
+    assert 'data-percent="50.0"' in html
     assert "created" in html and "3 good, 1200 bad" in html and "Traceback: boom" in html
     assert "Errored entries (1200, first 1000 shown)" in html
     assert html.count("<code>e") == 1000
