@@ -80,10 +80,17 @@ def _close_stray_connections(django_db_setup, django_db_blocker):
     database cannot be dropped while it is.
     """
     yield
-    from django.db import connection
+    from django.db import OperationalError, connection
 
     if connection.vendor != "postgresql":
         return
+    try:
+        _terminate_other_sessions(connection, django_db_blocker)
+    except OperationalError:  # no test used the test database (e.g. `make test-faults`)
+        pass
+
+
+def _terminate_other_sessions(connection, django_db_blocker):
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

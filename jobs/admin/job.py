@@ -19,11 +19,12 @@ from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import ago, status_badge, unavailable_badge
 from jobs.admin.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
 from jobs.admin.schedule import ScheduleAdminMixin
+from jobs.admin.submit import run_created_message, run_token_for, run_token_from
 from jobs.arguments import run_arguments_build
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
 from jobs.models import Job, Run
 from jobs.registry import registry
-from jobs.runs.services import run_create
+from jobs.runs.services import run_create_once
 from jobs.services import JOB_SETTINGS, job_create, job_update
 
 # Everything but the main fields, which sit at the top of the form.
@@ -248,12 +249,16 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
                 preview = form.build()
                 if preview is not None and "_preview" not in request.POST:
                     try:
-                        run = run_create(job=job, args=form.run_arguments(), trigger=Run.Trigger.ADMIN, user=request.user)
+                        run, created = run_create_once(
+                            request_token=run_token_from(request), job=job, args=form.run_arguments(),
+                            trigger=Run.Trigger.ADMIN, user=request.user,
+                        )
                     except (ArgumentsInvalid, JobTypeUnavailable) as exc:
                         form.add_error(None, str(exc))
                     else:
-                        self.log_change(request, job, f"Ran job: run {run.pk}")
-                        messages.success(request, f"Run {run.pk} of {job} queued.")
+                        if created:
+                            self.log_change(request, job, f"Ran job: run {run.pk}")
+                        run_created_message(request, run, job, created=created)
                         return HttpResponseRedirect(reverse("admin:jobs_run_change", args=[run.pk]))
         else:
             form = form_class()
@@ -277,5 +282,6 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
             "preview_error": preview_error,
             "change_url": change_url,
             "media": self.media + form.media,
+            "run_token": run_token_for(request),
         }
         return TemplateResponse(request, "admin/jobs/job/run_now.html", context)

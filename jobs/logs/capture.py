@@ -26,11 +26,11 @@ import threading
 import time
 from contextlib import nullcontext
 
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 
 from jobs import conf
 from jobs.logs.copyrows import COPY_SQL, LOGGER_MAX_LENGTH, CopyRows
-from jobs.logs.pipe import LogPipe
+from jobs.logs.pipe import RETRY_SECONDS, LogPipe
 from jobs.models import RunLog
 
 logger = logging.getLogger(__name__)
@@ -146,9 +146,8 @@ class RunLogWriter:
         try:
             return LogPipe(self.run_id, connect)
         except OSError as exc:  # it could not be started: the lines are counted, not stored
-            self.error = exc
             self._pipe_failed = True
-            logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
+            self._failed(exc)
             return None
 
     def _pipe_close(self, pipe: LogPipe, sent: int):
@@ -164,21 +163,39 @@ class RunLogWriter:
         if self.error is not None:
             return
         connection = connections["default"]
-        try:
-            # In a transaction, a savepoint keeps a failed batch from aborting the caller's work.
-            with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                if connection.vendor == "postgresql":
-                    data = self._copy.build(first, rows)
-                    with connection.cursor() as cursor, connection.wrap_database_errors:
-                        # One read of the whole batch: psycopg2 releases the GIL for every chunk
-                        # it sends, and each re-acquisition can wait for the task's thread.
-                        cursor.copy_expert(COPY_SQL, io.BytesIO(data), len(data) + 1)
-                else:
-                    self._bulk_insert(first, rows)
-            self.written += len(rows)
-        except (DatabaseError, UnicodeError, struct.error) as exc:  # a lost log batch must not fail the job itself
-            self.error = exc
-            logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
+        # Outside a transaction a batch lost with the connection (a database restart) is
+        # written again on a new one; inside, the caller's transaction is gone with it.
+        deadline = None if connection.in_atomic_block else time.monotonic() + RETRY_SECONDS
+        while True:
+            try:
+                self._write_once(connection, first, rows)
+                self.written += len(rows)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                if deadline is None or time.monotonic() >= deadline:
+                    self._failed(exc)
+                    return
+                connection.close()
+                time.sleep(0.5)
+            except (DatabaseError, UnicodeError, struct.error) as exc:  # a lost log batch must not fail the job itself
+                self._failed(exc)
+                return
+
+    def _failed(self, exc: BaseException):
+        self.error = exc
+        logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
+
+    def _write_once(self, connection, first: int, rows: list):
+        # In a transaction, a savepoint keeps a failed batch from aborting the caller's work.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            if connection.vendor == "postgresql":
+                data = self._copy.build(first, rows)
+                with connection.cursor() as cursor, connection.wrap_database_errors:
+                    # One read of the whole batch: psycopg2 releases the GIL for every chunk
+                    # it sends, and each re-acquisition can wait for the task's thread.
+                    cursor.copy_expert(COPY_SQL, io.BytesIO(data), len(data) + 1)
+            else:
+                self._bulk_insert(first, rows)
 
     def _bulk_insert(self, first: int, rows: list):
         RunLog.objects.bulk_create(

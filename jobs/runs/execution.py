@@ -15,7 +15,7 @@ import time
 import traceback as tb
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, InterfaceError, connections, transaction
 from django.utils import timezone
 
 from jobs import conf
@@ -78,8 +78,9 @@ class RunMonitor(threading.Thread):
             for run_id, entry in watched:
                 try:
                     self._refresh(run_id, entry)
-                except DatabaseError as exc:  # a lost heartbeat must not stop the others
+                except (DatabaseError, InterfaceError) as exc:  # a lost heartbeat must not stop the others
                     logger.warning("run_monitor_failed run_id=%s error=%s", run_id, exc)
+                    # A dead connection (a database restart) is closed; the next tick reconnects.
                     connections["default"].close()
 
     def _refresh(self, run_id: int, entry: list):

@@ -25,6 +25,7 @@ from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancella
 from jobs.models import Job, Run
 from jobs.registry import registry
 from jobs.runs.cancel import run_cancel
+from jobs.runs.dispatch import WAITING_FOR_BROKER
 from jobs.runs.ending import run_end
 from jobs.runs.execution import run_execute
 from jobs.runs.services import run_create
@@ -33,7 +34,7 @@ from jobs.sync import jobs_sync
 
 Status = Run.Status
 EXIT_BY_STATUS = {Status.SUCCESS: 0, Status.PARTIAL_SUCCESS: 3}
-EXIT_FAILED, EXIT_BAD_INPUT, EXIT_TIMEOUT = 1, 2, 4
+EXIT_FAILED, EXIT_BAD_INPUT, EXIT_TIMEOUT, EXIT_BROKER_DOWN = 1, 2, 4, 5
 FOREGROUND_CANCEL_GRACE = 10.0
 
 
@@ -225,6 +226,8 @@ class Command(BaseCommand):
             self.stdout.write(f"run {run.pk} of job {job_obj.pk} ({job_obj.title}) queued on {run.queue!r}")
             if wait:
                 self._wait(run, timeout)
+            else:
+                broker_down_check(run)
 
     def _finish(self, run: Run):
         summary = run_summary(run)
@@ -288,6 +291,15 @@ class _OtherThreads(logging.Filter):
 
 
 @contextmanager
+def broker_down_check(run: Run):
+    """Exit 5 when the run is stored but its message could not reach the broker (the outbox sends it later)."""
+    if run.message == WAITING_FOR_BROKER:
+        raise CommandError(
+            f"run {run.pk} is stored and queued, but the broker cannot be reached: it will be sent when the broker is back",
+            returncode=EXIT_BROKER_DOWN,
+        )
+
+
 def _console_logging_muted(thread_name: str):
     """Keep the run's records off the console handlers: the watcher prints them once."""
     handlers = list(logging.getLogger().handlers)

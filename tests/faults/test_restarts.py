@@ -1,0 +1,49 @@
+"""Faults on real servers: PostgreSQL and Redis restarted under a running site."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
+
+EXIT_BROKER_DOWN = 5
+
+
+def _queue_echo(site, *, check=True) -> tuple[int, object]:
+    done = site.manage("jobs", "run", "test_echo", "--arg", "lines=2", check=check)
+    run_id = int(re.search(r"run (\d+) ", done.stdout + done.stderr).group(1))
+    return run_id, done
+
+
+def _ended(site, run_id):
+    status, message = site.run_status(run_id)
+    return status if status not in ("queued", "running") else None
+
+
+def test_postgresql_restart_under_an_idle_worker_heals_without_a_worker_restart(fault_site, fault_worker):
+    first, _ = _queue_echo(fault_site)
+    assert wait_for(lambda: _ended(fault_site, first), timeout=30, message="the first run") == "success"
+
+    fault_site.pg.restart()
+
+    second, _ = _queue_echo(fault_site)
+    assert wait_for(lambda: _ended(fault_site, second), timeout=30, message="the run after the restart") == "success"
+    assert fault_worker.proc.poll() is None
+
+
+def test_a_run_started_while_redis_is_down_is_sent_once_when_it_is_back(fault_site, fault_worker):
+    fault_site.redis.stop()
+    try:
+        run_id, done = _queue_echo(fault_site, check=False)
+        assert done.returncode == EXIT_BROKER_DOWN, done.stderr
+        assert fault_site.run_status(run_id) == ("queued", "waiting for the broker")
+    finally:
+        fault_site.redis.start()
+    assert wait_for(lambda: _ended(fault_site, run_id), timeout=30, message="the run after Redis came back") == "success"
+    lines = fault_site.query("SELECT message FROM jobs_runlog WHERE run_id = %s ORDER BY seq", [run_id])
+    assert [m for (m,) in lines if m.startswith("run_started")] and len(lines) == 3  # executed exactly once
+    assert fault_site.query("SELECT count(*) FROM jobs_run WHERE id >= %s", [run_id]) == [(1,)]
