@@ -29,6 +29,8 @@ DEFAULTS = {
     "JOBS_CANCEL_GRACE_SECONDS": 30.0,
     "JOBS_LOST_RUN_SECONDS": 60.0,
     "JOBS_REENQUEUE_AFTER_SECONDS": 600.0,
+    # How long a run whose database connection was lost waits for it to answer, to record its end.
+    "JOBS_DATABASE_WAIT_SECONDS": 120.0,
     # Seconds between a worker's looks for runs that waited for the broker (jobs.runs.outbox).
     "JOBS_OUTBOX_SECONDS": 2.0,
     # Templates included on the run page (other apps' panels, e.g. exports' download link).

@@ -47,3 +47,18 @@ def test_a_run_started_while_redis_is_down_is_sent_once_when_it_is_back(fault_si
     lines = fault_site.query("SELECT message FROM jobs_runlog WHERE run_id = %s ORDER BY seq", [run_id])
     assert [m for (m,) in lines if m.startswith("run_started")] and len(lines) == 3  # executed exactly once
     assert fault_site.query("SELECT count(*) FROM jobs_run WHERE id >= %s", [run_id]) == [(1,)]
+
+
+def test_a_run_that_loses_its_database_ends_failed_with_the_cause_once_it_is_back(fault_site, fault_worker):
+    done = fault_site.manage("jobs", "run", "test_slow", "--arg", "seconds=60")
+    run_id = int(re.search(r"run (\d+) ", done.stdout).group(1))
+    wait_for(lambda: fault_site.run_status(run_id)[0] == "running", timeout=30, message="the run to start")
+
+    fault_site.pg.restart()
+
+    status = wait_for(lambda: _ended(fault_site, run_id), timeout=30, message="the run's end after the restart")
+    message, traceback = fault_site.query("SELECT message, traceback FROM jobs_run WHERE id = %s", [run_id])[0]
+    assert status == "failed"
+    assert message.startswith("database connection lost during Slow: OperationalError"), message
+    assert "OperationalError" in traceback
+    assert fault_worker.proc.poll() is None
