@@ -31,6 +31,17 @@ def _parent_of_a_helper(script: str) -> tuple[subprocess.Popen, int]:
     return parent, int(line)
 
 
+def _kill_and_expect_the_helper_gone(parent: subprocess.Popen, child: int, what: str):
+    try:
+        assert not _gone(child)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        wait_for(lambda: _gone(child), timeout=20, message=what)
+    finally:
+        if not _gone(child):
+            os.kill(child, signal.SIGKILL)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
 def test_forked_parsers_die_when_their_parent_is_killed():
     parent, child = _parent_of_a_helper("""
@@ -47,14 +58,7 @@ def test_forked_parsers_die_when_their_parent_is_killed():
         for _ in forked_batches(produce):
             pass
     """)
-    try:
-        assert not _gone(child)
-        os.kill(parent.pid, signal.SIGKILL)
-        parent.wait()
-        wait_for(lambda: _gone(child), timeout=20, message="the forked parser to exit")
-    finally:
-        if not _gone(child):
-            os.kill(child, signal.SIGKILL)
+    _kill_and_expect_the_helper_gone(parent, child, "the forked parser to exit")
 
 
 @pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql", reason="PostgreSQL only")
@@ -71,11 +75,4 @@ def test_the_log_writer_process_ends_when_its_parent_is_killed():
         print(pipe.process.pid, flush=True)
         time.sleep(120)
     """)
-    try:
-        assert not _gone(child)
-        os.kill(parent.pid, signal.SIGKILL)
-        parent.wait()
-        wait_for(lambda: _gone(child), timeout=20, message="the log writer process to exit")
-    finally:
-        if not _gone(child):
-            os.kill(child, signal.SIGKILL)
+    _kill_and_expect_the_helper_gone(parent, child, "the log writer process to exit")
