@@ -33,6 +33,9 @@ DEFAULTS = {
     "JOBS_DATABASE_WAIT_SECONDS": 120.0,
     # Seconds between a worker's looks for runs that waited for the broker (jobs.runs.outbox).
     "JOBS_OUTBOX_SECONDS": 2.0,
+    # Limits on a run's arguments, the same for admin, CLI and API (jobs.arguments).
+    "JOBS_ARGUMENTS_MAX_BYTES": 65536,
+    "JOBS_ARGUMENTS_MAX_DEPTH": 16,
     # Templates included on the run page (other apps' panels, e.g. exports' download link).
     "JOBS_RUN_PAGE_PANELS": [],
 }

@@ -77,7 +77,7 @@ class Command(BaseCommand):
         run = sub.add_parser("run", help="Run a job by id, or a job type by id (its only job, or a new one).")
         run.add_argument("job", help="Job id, or job type id.")
         run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="An argument (repeatable).")
-        run.add_argument("--json", dest="json_text", metavar="OBJECT", help="Arguments as a JSON object.")
+        run.add_argument("--json", dest="json_text", metavar="OBJECT", help="Arguments as a JSON object; @FILE reads a file, - reads standard input.")
         how = run.add_mutually_exclusive_group()
         how.add_argument("--wait", action="store_true", help="Queue it for a worker and wait for the end.")
         how.add_argument("--foreground", action="store_true", help="Execute it in this process.")
@@ -290,7 +290,6 @@ class _OtherThreads(logging.Filter):
         return record.threadName != self.thread_name
 
 
-@contextmanager
 def broker_down_check(run: Run):
     """Exit 5 when the run is stored but its message could not reach the broker (the outbox sends it later)."""
     if run.message == WAITING_FOR_BROKER:
@@ -300,6 +299,7 @@ def broker_down_check(run: Run):
         )
 
 
+@contextmanager
 def _console_logging_muted(thread_name: str):
     """Keep the run's records off the console handlers: the watcher prints them once."""
     handlers = list(logging.getLogger().handlers)

@@ -1,4 +1,4 @@
-"""Run now's one-time token, and the page an operator gets while the broker is down."""
+"""Run now: the one-time token, the page while the broker is down, bad JSON as form errors."""
 
 import re
 
@@ -38,3 +38,16 @@ def test_run_now_while_the_broker_is_down_says_so_instead_of_failing(su, broker_
     assert (run.status, run.message) == (Run.Status.QUEUED, "waiting for the broker")
     shown = " ".join(m.message for m in get_messages(response.wsgi_request))
     assert "will be sent as soon as the broker is back" in shown
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [("[" * 1000 + "]" * 1000, "override"), ('{"message": "a\\u0000b"}', "override"), ('{"message": "' + "x" * 70_000 + '"}', "override")],
+    ids=["deep", "nul", "huge"],
+)
+def test_run_now_with_bad_json_is_a_form_error(su, override, field):  # noqa: F811
+    job = JobFactory(task_type="test_echo")
+    response = su.post(job_url(job, "run"), {"override": override, "_run": "1"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not Run.objects.exists()
