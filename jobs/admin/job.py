@@ -19,12 +19,12 @@ from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import ago, status_badge, unavailable_badge
 from jobs.admin.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
 from jobs.admin.schedule import ScheduleAdminMixin
-from jobs.admin.submit import run_created_message, run_token_for, run_token_from
+from jobs.admin.submit import active_run_for, run_created_message, run_token_for, run_token_from
 from jobs.arguments import run_arguments_build
-from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
+from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunOverlaps
 from jobs.models import Job, Run
 from jobs.registry import registry
-from jobs.runs.services import run_create_once
+from jobs.runs.manual import run_manual_create
 from jobs.services import JOB_SETTINGS, job_create, job_update
 
 # Everything but the main fields, which sit at the top of the form.
@@ -249,11 +249,11 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
                 preview = form.build()
                 if preview is not None and "_preview" not in request.POST:
                     try:
-                        run, created = run_create_once(
-                            request_token=run_token_from(request), job=job, args=form.run_arguments(),
-                            trigger=Run.Trigger.ADMIN, user=request.user,
+                        run, created = run_manual_create(
+                            request_token=run_token_from(request), run_anyway="_run_anyway" in request.POST,
+                            job=job, args=form.run_arguments(), trigger=Run.Trigger.ADMIN, user=request.user,
                         )
-                    except (ArgumentsInvalid, JobTypeUnavailable) as exc:
+                    except (ArgumentsInvalid, JobTypeUnavailable, RunOverlaps) as exc:
                         form.add_error(None, str(exc))
                     else:
                         if created:
@@ -283,5 +283,6 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
             "change_url": change_url,
             "media": self.media + form.media,
             "run_token": run_token_for(request),
+            "active_run": active_run_for(job),
         }
         return TemplateResponse(request, "admin/jobs/job/run_now.html", context)

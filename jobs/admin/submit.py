@@ -2,7 +2,8 @@
 
 Each rendering of the form carries a fresh random token; the run it creates stores it
 (``Run.request_token``, unique), so a resubmitted POST (a retry after an error page, a
-double click) returns the first run instead of creating another.
+double click) returns the first run instead of creating another. While a run of the job
+is active the page says so and offers "Run anyway" (``jobs.runs.manual``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import secrets
 
 from django.contrib import messages
 
+from jobs.models import Job, Run
 from jobs.runs.dispatch import WAITING_FOR_BROKER
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -26,6 +28,11 @@ def run_token_from(request) -> str | None:
     """The submitted token, when it has the shape this module gives out."""
     token = request.POST.get("run_token", "") if request.method == "POST" else ""
     return token if _TOKEN.match(token) else None
+
+
+def active_run_for(job: Job) -> Run | None:
+    """The job's oldest active run, which the Run now page warns about (and offers "Run anyway")."""
+    return Run.objects.active().filter(job=job, held=False).order_by("created_at", "pk").first()
 
 
 def run_created_message(request, run, job, *, created: bool):
