@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.conftest import wait_for
+from tests.jobs.scheduling.beatproc import Beat
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -62,3 +63,25 @@ def test_a_run_that_loses_its_database_ends_failed_with_the_cause_once_it_is_bac
     assert message.startswith("database connection lost during Slow: OperationalError"), message
     assert "OperationalError" in traceback
     assert fault_worker.proc.poll() is None
+
+
+def test_beat_and_worker_keep_firing_a_schedule_across_a_postgresql_restart(fault_site, fault_worker, tmp_path):
+    first, _ = _queue_echo(fault_site)
+    wait_for(lambda: _ended(fault_site, first), timeout=30, message="the job's first run")
+    (job_id,) = fault_site.query("SELECT job_id FROM jobs_run WHERE id = %s", [first])[0]
+    fault_site.manage("jobs", "schedule", str(job_id), "--every", "1s")
+    beat = Beat(tmp_path, env=fault_site.env)
+    try:
+        scheduled = "SELECT count(*) FROM jobs_run WHERE job_id = %s AND trigger = 'schedule' AND status = 'success'"
+        wait_for(lambda: fault_site.query(scheduled, [job_id])[0][0] > 0, timeout=30, message="a scheduled run")
+
+        fault_site.pg.restart()
+        (restarted,) = fault_site.query("SELECT now()")[0]
+
+        after = scheduled + " AND created_at > %s"
+        wait_for(lambda: fault_site.query(after, [job_id, restarted])[0][0] > 0, timeout=30,
+                 message="a scheduled run after the restart")
+        assert beat.proc.poll() is None and fault_worker.proc.poll() is None
+    finally:
+        beat.stop()
+        fault_site.manage("jobs", "schedule", str(job_id), "--off")

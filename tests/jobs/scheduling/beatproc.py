@@ -9,7 +9,9 @@ from tests.conftest import ROOT, worker_env
 
 
 class Beat:
-    def __init__(self, tmp: Path, name: str = "beat", scheduler: str = "jobs.scheduling.beat:JobScheduler"):
+    def __init__(
+        self, tmp: Path, name: str = "beat", scheduler: str = "jobs.scheduling.beat:JobScheduler", env: dict | None = None
+    ):
         tmp.mkdir(parents=True, exist_ok=True)
         self.log_path = tmp / f"{name}.log"
         self.proc = subprocess.Popen(
@@ -18,7 +20,7 @@ class Beat:
                 f"--scheduler={scheduler}", f"--schedule={tmp / (name + '.db')}", f"--pidfile={tmp / (name + '.pid')}",
                 "--max-interval=1",
             ],
-            cwd=ROOT, env=worker_env(), stdout=self.log_path.open("w"), stderr=subprocess.STDOUT,
+            cwd=ROOT, env=env or worker_env(), stdout=self.log_path.open("w"), stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while "beat: Starting" not in self.log_text():
