@@ -7,6 +7,3 @@ class JobsConfig(AppConfig):
 
     def ready(self):
         from jobs import checks  # noqa: F401 - registers the system checks
-        from jobs.admin.beat import register
-
-        register()  # job schedules read-only in django-celery-beat's admin
