@@ -2,7 +2,7 @@
 
 A run row is committed before its id goes to the broker (``transaction.on_commit``); a
 run the broker could not take stays ``queued`` "waiting for the broker" and the outbox
-(``jobs.runs.dispatch.outbox_drain``) sends it once the broker is back.
+(``jobs.runs.outbox``) sends it once the broker is back.
 Runs end only through ``jobs.runs.ending.run_end``.
 """
 
