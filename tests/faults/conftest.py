@@ -45,8 +45,9 @@ class Site:
         return tuple(self.query("SELECT status, message FROM jobs_run WHERE id = %s", [run_id])[0])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fault_site():
+    """The servers live as long as the module's tests, so nothing idles beside the rest of the suite."""
     if postgres_bin() is None or shutil.which("redis-server") is None:
         pytest.skip("needs PostgreSQL's server binaries and redis-server")
     pg, redis = PgCluster(), RedisServer()
