@@ -1,4 +1,4 @@
-"""The site's URLs: the admin (branded "Jobsite administration"), its error pages, and /healthz."""
+"""The site's URLs: the admin (branded "Jobsite administration", its modules discovered here), its error pages, and /healthz."""
 
 from django.contrib import admin
 from django.db import connection
@@ -16,6 +16,8 @@ def healthz(request):
 admin.site.site_header = "Jobsite administration"
 admin.site.site_title = "Jobsite administration"  # the browser tab: "Change job | Jobsite administration"
 admin.site.index_title = "Site administration"
+# The admin's modules are imported here, not at start-up (SimpleAdminConfig in settings).
+admin.autodiscover()
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),

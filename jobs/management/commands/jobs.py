@@ -30,6 +30,7 @@ from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancella
 from jobs.models import Job, Run
 from jobs.registry import registry
 from jobs.runs.cancel import run_cancel
+from jobs.runs.dispatch import WAITING_FOR_BROKER
 from jobs.runs.ending import run_end
 from jobs.runs.execution import run_execute
 from jobs.runs.services import run_create
@@ -38,7 +39,7 @@ from jobs.sync import jobs_sync
 
 Status = Run.Status
 EXIT_BY_STATUS = {Status.SUCCESS: 0, Status.PARTIAL_SUCCESS: 3}
-EXIT_FAILED, EXIT_TIMEOUT = 1, 4
+EXIT_FAILED, EXIT_TIMEOUT, EXIT_BROKER_DOWN = 1, 4, 5
 FOREGROUND_CANCEL_GRACE = 10.0
 
 
@@ -77,7 +78,7 @@ class Command(BaseCommand):
         run = sub.add_parser("run", help="Run a job (by id, title or job type; a job type without a job gets one).")
         run.add_argument("job", help=f"{JOB_HELP} A job type with no job gets a new one.")
         run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="An argument (repeatable).")
-        run.add_argument("--json", dest="json_text", metavar="OBJECT", help="Arguments as a JSON object.")
+        run.add_argument("--json", dest="json_text", metavar="OBJECT", help="Arguments as a JSON object; @FILE reads a file, - reads standard input.")
         how = run.add_mutually_exclusive_group()
         how.add_argument("--wait", action="store_true", help="Queue it for a worker and wait for the end.")
         how.add_argument("--foreground", action="store_true", help="Execute it in this process.")
@@ -226,6 +227,8 @@ class Command(BaseCommand):
             self.stdout.write(f"run {run.pk} of job {job_obj.pk} ({job_obj.title}) queued on {run.queue!r}")
             if wait:
                 self._wait(run, timeout)
+            else:
+                broker_down_check(run)
 
     def _finish(self, run: Run):
         summary = run_summary(run)
@@ -286,6 +289,15 @@ class _OtherThreads(logging.Filter):
 
     def filter(self, record):
         return record.threadName != self.thread_name
+
+
+def broker_down_check(run: Run):
+    """Exit 5 when the run is stored but its message could not reach the broker (the outbox sends it later)."""
+    if run.message == WAITING_FOR_BROKER:
+        raise CommandError(
+            f"run {run.pk} is stored and queued, but the broker cannot be reached: it will be sent when the broker is back",
+            returncode=EXIT_BROKER_DOWN,
+        )
 
 
 @contextmanager

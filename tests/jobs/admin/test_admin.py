@@ -458,7 +458,8 @@ def test_every_admin_post_needs_its_csrf_token(admin_user):
         assert client.post(url, data).status_code == 403, url
     assert Run.objects.count() == 1
     token = csrf_token_of(client, job_url(job, "run"))
-    assert client.post(job_url(job, "run"), {"_run": "1", "csrfmiddlewaretoken": token}).status_code == 302
+    # The queued run is active: Run now follows the skip policy unless the operator runs it anyway.
+    assert client.post(job_url(job, "run"), {"_run_anyway": "1", "csrfmiddlewaretoken": token}).status_code == 302
     token = csrf_token_of(client, run_url(run))
     assert client.post(run_url(run, "cancel"), {"csrfmiddlewaretoken": token}).status_code == 302
     run.refresh_from_db()

@@ -153,3 +153,15 @@ def test_log_paging_links_have_no_stray_ampersand(su):
     add_lines(run, 450)
     page = su.get(reverse("admin:jobs_run_change", args=[run.pk])).content.decode()
     assert '?log_after=199"' in page and '?log_last=1"' in page and "?&amp;" not in page
+
+
+def test_status_endpoint_sends_message_and_traceback_only_when_they_changed(su):
+    run = RunFactory(status=Run.Status.RUNNING, message="m" * 100_000, traceback="t" * 100_000)
+    url = reverse("admin:jobs_run_status", args=[run.pk])
+    first = json.loads(su.get(url).content)
+    assert first["message"] == run.message and first["texts"]
+    same = json.loads(su.get(url, {"texts": first["texts"]}).content)
+    assert "message" not in same and "traceback" not in same and same["status"] == "running"
+    Run.objects.filter(pk=run.pk).update(message="changed")
+    changed = json.loads(su.get(url, {"texts": first["texts"]}).content)
+    assert changed["message"] == "changed" and changed["texts"] != first["texts"]

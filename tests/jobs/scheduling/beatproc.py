@@ -10,9 +10,10 @@ class Beat:
     """A started beat (``--max-interval=1``, files in ``tmp``); ``.stop()`` ends it."""
 
     def __init__(
-        self, tmp: Path, name: str = "beat", scheduler: str = "jobs.scheduling.beat:JobScheduler", loglevel: str = "INFO"
+        self, tmp: Path, name: str = "beat", scheduler: str = "jobs.scheduling.beat:JobScheduler", loglevel: str = "INFO",
+        env: dict | None = None,
     ):
-        self.process = beat_start(env=worker_env(), workdir=tmp, name=name, scheduler=scheduler, loglevel=loglevel,
+        self.process = beat_start(env=env or worker_env(), workdir=tmp, name=name, scheduler=scheduler, loglevel=loglevel,
                                   extra_args=["--max-interval=1"])
 
     def sent(self, task: str = "jobs.fire_schedule") -> int:
