@@ -297,7 +297,7 @@ def load(data: bytes) -> Loaded:
         raise LoadError(f"not well-formed XML: {exc}") from exc
     qname = etree.QName(root)
     if qname.localname != "resource" or qname.namespace != KERNEL_NAMESPACE:
-        raise LoadError(f"root element is {{{qname.namespace}}}{qname.localname}, not a DataCite kernel-4 <resource>")
+        raise LoadError(f"root element <{qname.localname}> in namespace {qname.namespace or '(none)'} is not a DataCite kernel-4 <resource>")
     reader = _Reader()
     doi, meta = reader.resource(root)
     if not doi:
