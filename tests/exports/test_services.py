@@ -159,6 +159,17 @@ def test_purge_never_removes_the_newest_export_that_holds_records(media, records
     assert set(ExportFile.objects.all()) == {empties[2], newer}
 
 
+def vocabulary_of_demo_links():
+    """Vocabulary rows for the ROR and Crossref Funder ids the demo records use (so unnamed links resolve)."""
+    from exports import demo
+    from vocabularies.models import Affiliation, Funder  # the vocabularies' tables, as a ROR import fills them
+
+    for ror, name in demo.ORGS:
+        Affiliation.objects.create(ror_id=ror, name=name, status="active")
+    for (ror, name), (fundref_id, _) in zip(demo.FUNDERS_ROR, demo.FUNDERS_CROSSREF, strict=True):  # same funders, same order
+        Funder.objects.create(ror_id=ror, name=name, status="active", fundref_ids=[fundref_id])
+
+
 def test_every_exported_datacite_xml_validates_against_the_xsd(media):
     from lxml import etree
 
@@ -168,6 +179,7 @@ def test_every_exported_datacite_xml_validates_against_the_xsd(media):
     from tests.exports.test_serializers import rich_metadata
 
     xsd = etree.XMLSchema(etree.parse(str(DATA / "datacite" / "schema" / "kernel-4.5" / "metadata.xsd")))
+    vocabulary_of_demo_links()
     for i in range(80):
         doi, meta = demo_metadata(i, named_links=i % 2 == 0)
         record_save(doi=doi, metadata=meta)
