@@ -18,6 +18,7 @@ from exports.sources import SourceFailed
 from jobs.runs.context import RunHandle, activate, deactivate
 from tests.conftest import DATA
 from tests.exports.loaders.test_datacite_json import envelope, rest_attributes
+from tests.exports.test_services import vocabulary_of_demo_links
 
 EXAMPLES = sorted((DATA / "datacite" / "schema" / "kernel-4.5" / "example").glob("*.xml"))
 
@@ -127,12 +128,25 @@ def _export_archive(serializer, media) -> bytes:
 @pytest.mark.django_db
 @pytest.mark.parametrize("serializer", serializers.NAMES)
 def test_export_delete_import_recreates_the_same_records(serializer, media, import_dir, run):
-    for i in range(25):
+    for i in range(30):
         doi, meta = demo_metadata(i, named_links=True)
         record_save(doi=doi, metadata=meta)
     before = {r.doi: r.metadata for r in Record.objects.all()}
     (import_dir / "export.tar.gz").write_bytes(_export_archive(serializer, media))
     Record.objects.all().delete()
     counts = records_import(source="export.tar.gz")
-    assert counts == {"created": 25, "updated": 0, "unchanged": 0, "errored": 0}
+    assert counts == {"created": 30, "updated": 0, "unchanged": 0, "errored": 0}
     assert {r.doi: r.metadata for r in Record.objects.all()} == before
+
+
+@pytest.mark.django_db
+def test_a_name_taken_from_the_vocabulary_comes_back_stored(media, import_dir, run):
+    vocabulary_of_demo_links()
+    meta = {"creators": [{"name": "Doe, Jane", "affiliation": [{"affiliationIdentifier": "https://ror.org/05qrfxd25"}]}],
+            "titles": [{"title": "T"}], "publisher": {"name": "P"}, "publicationYear": "2024", "types": {"resourceTypeGeneral": "Text"}}
+    record_save(doi="10.82433/vocab", metadata=meta)
+    (import_dir / "export.tar.gz").write_bytes(_export_archive("datacite-xml", media))
+    Record.objects.all().delete()
+    records_import(source="export.tar.gz")
+    assert Record.objects.get().metadata["creators"][0]["affiliation"] == [
+        {"name": "Scuola Internazionale Superiore di Studi Avanzati", "affiliationIdentifier": "https://ror.org/05qrfxd25"}]
