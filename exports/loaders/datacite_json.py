@@ -147,6 +147,8 @@ class _Mapper:
             meta["publisher"] = self.publisher(meta["publisher"])
         if "types" in meta:
             meta["types"] = self.types(meta["types"])
+        if isinstance(meta.get("version"), int | float) and not isinstance(meta["version"], bool):
+            meta["version"] = str(meta["version"])  # some records carry a number
         if attrs.get("identifiers"):
             self.identifiers(attrs["identifiers"], doi, meta)
         return meta

@@ -140,6 +140,20 @@ def test_export_delete_import_recreates_the_same_records(serializer, media, impo
 
 
 @pytest.mark.django_db
+def test_deleted_list_of_an_export_tombstones_its_dois(media, import_dir, run):
+    for i in range(3):
+        doi, meta = demo_metadata(i)
+        record_save(doi=doi, metadata=meta, deleted=i == 0)
+    export_file = records_export(serializer="datacite-xml", include_deleted=True)
+    with default_storage.open(export_file.name) as fh:
+        (import_dir / "export.tar.gz").write_bytes(fh.read())
+    Record.objects.filter(doi="10.82433/demo-000000").update(deleted=False)  # revived here since
+    counts = records_import(source="export.tar.gz")
+    assert counts == {"created": 0, "updated": 0, "unchanged": 2, "errored": 0, "deleted": 1}
+    assert Record.objects.get(doi="10.82433/demo-000000").deleted
+
+
+@pytest.mark.django_db
 def test_a_name_taken_from_the_vocabulary_comes_back_stored(media, import_dir, run):
     vocabulary_of_demo_links()
     meta = {"creators": [{"name": "Doe, Jane", "affiliation": [{"affiliationIdentifier": "https://ror.org/05qrfxd25"}]}],

@@ -68,6 +68,11 @@ def test_default_get_shape_is_mapped():
     assert not {"schemaVersion", "viewCount", "xml", "state", "identifiers"} & set(meta)
 
 
+def test_numeric_version_becomes_text():
+    [loaded] = datacite_json.load(orjson.dumps(envelope(rest_attributes(version=2))))
+    assert metadata_load(loaded.metadata)["version"] == "2"
+
+
 def test_object_shapes_are_kept():
     attrs = rest_attributes(
         publisher={"name": "Zenodo", "publisherIdentifier": "https://ror.org/04z8jg394", "publisherIdentifierScheme": "ROR",
