@@ -134,6 +134,7 @@ def local_documents(source: Source, *, progress: Callable[[int, int | None], Non
                     yield member.name, _read_limited(archive.extractfile(member), member.name)
                 if progress:
                     progress(raw.tell(), total)
+                archive.members.clear()  # a streamed TarFile keeps every header otherwise: memory would grow with N
 
 
 def api_pages(url: str, *, page_size: int = PAGE_SIZE, session: requests.Session | None = None) -> Iterator[tuple[dict, int | None]]:
