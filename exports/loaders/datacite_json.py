@@ -66,7 +66,7 @@ class _Mapper:
 
     def name_identifier(self, value, path: str):
         if isinstance(value, dict):
-            return value
+            return value if value.get("nameIdentifier") else None  # an empty identifier carries nothing
         text = str(value).strip()
         for pattern, scheme, uri in _SCHEMES:
             if pattern.match(text):

@@ -94,7 +94,8 @@ def test_legacy_identifiers_and_string_name_identifiers():
     """The 2019-2020 API: no alternateIdentifiers key, ``identifiers`` instead; name identifiers as strings."""
     attrs = rest_attributes(alternateIdentifiers=None, creators=[{
         "name": "Doe, Jane", "affiliation": "CERN",
-        "nameIdentifiers": ["https://orcid.org/0000-0002-1825-0097", "https://ror.org/01ggx4157", "local-42"],
+        "nameIdentifiers": ["https://orcid.org/0000-0002-1825-0097", "https://ror.org/01ggx4157", "local-42",
+                            {"nameIdentifier": "", "nameIdentifierScheme": "ORCID", "schemeUri": "https://orcid.org"}],
     }])
     [loaded] = datacite_json.load(orjson.dumps(attrs))  # a bare attributes object
     meta = metadata_load(loaded.metadata)
