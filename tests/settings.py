@@ -15,6 +15,10 @@ os.environ.setdefault(
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "k3y-0f-the-test-suite-never-used-elsewhere" * 2)
 # The test client and the live server speak plain HTTP (production redirects to HTTPS).
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+# The live test server speaks plain HTTP: HTTP clients other than a browser (which treats
+# localhost as secure) drop Secure cookies, so the session and CSRF cookies are plain here.
+os.environ.setdefault("DJANGO_SESSION_COOKIE_SECURE", "false")
+os.environ.setdefault("DJANGO_CSRF_COOKIE_SECURE", "false")
 # One queue per test session, so two sessions on one Redis never take each other's runs.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"jobsite-test-{os.getpid()}")
 
