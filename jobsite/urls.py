@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from jobs.admin.health import health_view
+from jobs.metrics.views import metrics_view
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Before admin.site.urls, whose app_list pattern would take "jobs/health/" for a model page.
+    path("admin/jobs/health/", admin.site.admin_view(health_view), name="jobs_health"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
 ]

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import ago, status_badge, unavailable_badge
 from jobs.admin.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
+from jobs.admin.job_charts import job_monitoring_context
 from jobs.admin.schedule import ScheduleAdminMixin
 from jobs.arguments import run_arguments_build
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
@@ -25,6 +26,7 @@ from jobs.models import Job, Run
 from jobs.registry import registry
 from jobs.runs.services import run_create
 from jobs.services import JOB_SETTINGS, job_create, job_update
+from jobs.webhooks.admin import WebhookInline
 
 # Everything but the main fields, which sit at the top of the form.
 RUN_CONTROL_FIELDS = tuple(name for name in JOB_SETTINGS if name not in ("description", "queue", "active"))
@@ -86,6 +88,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
     list_per_page = 100
     show_facets = admin.ShowFacets.NEVER
     change_form_template = "admin/jobs/job/change_form.html"
+    inlines = [WebhookInline]
 
     class Media:
         css = {"all": ["jobs/jobs.css"]}
@@ -218,6 +221,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
             extra["recent_runs"] = list(Run.objects.filter(job=job).order_by("-created_at", "-pk")[:10])
             extra["runs_url"] = reverse("admin:jobs_run_changelist") + f"?job={job.pk}"
             extra["job_obj"] = job
+            extra.update(job_monitoring_context(job))
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     # --- run now ------------------------------------------------------------------

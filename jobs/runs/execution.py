@@ -110,7 +110,7 @@ def run_execute(*, run_id: int) -> str | None:
         logger.info("run_not_claimed run_id=%s status=%s", run_id, status)
         return None
 
-    handle = context.RunHandle(run.pk, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"), cancel_check=_cancel_check(run.pk))
+    handle = context.RunHandle(run.pk, job_id=run.job_id, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"), cancel_check=_cancel_check(run.pk))
     # Inside a caller's transaction another connection would wait on the run's row lock.
     monitor = None if connections["default"].in_atomic_block else RunMonitor.shared()
     outcome: dict = {}

@@ -1,4 +1,4 @@
-"""What follows a run's end: a retry, the job's waiting run, notifications and the slow alert.
+"""What follows a run's end: a retry, the job's waiting run, notifications, webhooks and the slow alert.
 
 Called only by ``jobs.runs.ending``, exactly once per run: only the caller that won the
 compare-and-set to a final status gets here.
@@ -11,9 +11,10 @@ import logging
 from django.db import transaction
 
 from jobs.models import Job, Run
-from jobs.runs.dispatch import run_enqueue
+from jobs.runs.dispatch import run_enqueue, webhooks_run_send
 from jobs.runs.notifications import run_notify
 from jobs.runs.retries import retry_schedule
+from jobs.webhooks.selectors import webhook_statuses
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
@@ -24,6 +25,8 @@ def _needs_followup(status: str, job: Job) -> bool:
         (status == Status.FAILED and job.max_retries)
         or job.overlap_policy == Job.OverlapPolicy.QUEUE
         or (job.notify_emails or "").strip()
+        # A per-process map refreshed every few seconds: no query for a job without webhooks.
+        or status in webhook_statuses(job.pk)
     )
 
 
@@ -39,6 +42,9 @@ def run_followups(*, run_id: int, status: str | None = None, job: Job | None = N
     if run.job.overlap_policy == run.job.OverlapPolicy.QUEUE:
         held_run_release(job_id=run.job_id)
     run_notify(run=run, retrying=retry is not None)
+    # Like e-mail, a failed run with a retry to come calls nothing; the last attempt decides.
+    if retry is None and run.status in webhook_statuses(run.job_id):
+        transaction.on_commit(lambda: webhooks_run_send(run_id=run.pk))
 
 
 def held_run_release(*, job_id: int) -> Run | None:
