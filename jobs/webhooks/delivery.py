@@ -33,7 +33,7 @@ def run_admin_url(run: Run) -> str:
 
 
 def deliveries_create(*, run_id: int) -> list[Delivery]:
-    """One pending delivery per active webhook of the run's job that wants the run's status."""
+    """One pending delivery per active webhook of the run's job that wants the run's status; return the new ones."""
     run = Run.objects.select_related("job").filter(pk=run_id).first()
     if run is None or run.status not in Run.FINAL_STATUSES:
         return []
@@ -41,15 +41,16 @@ def deliveries_create(*, run_id: int) -> list[Delivery]:
     if not webhooks:
         return []
     body = body_build(run, url=run_admin_url(run))
-    Delivery.objects.bulk_create(
-        [Delivery(webhook=w, run=run, body=body) for w in webhooks], ignore_conflicts=True
-    )
+    created = []
+    for webhook in webhooks:  # a redelivered message finds its deliveries made and creates none
+        delivery, new = Delivery.objects.get_or_create(webhook=webhook, run=run, defaults={"body": body})
+        if new:
+            created.append(delivery)
     keep = conf.get("JOBS_WEBHOOK_KEEP_DELIVERIES")
     for webhook in webhooks:
         old = Delivery.objects.filter(webhook=webhook).order_by("-created_at", "-pk").values_list("pk", flat=True)[keep:]
         Delivery.objects.filter(pk__in=list(old)).exclude(status=Delivery.Status.PENDING).delete()
-    return list(Delivery.objects.filter(run=run, webhook__in=webhooks, status=Delivery.Status.PENDING))
-
+    return created
 
 def _post(webhook: Webhook, delivery: Delivery) -> tuple[int | None, str, str]:
     """POST the body; return (HTTP status or None, the answer's start, the error)."""

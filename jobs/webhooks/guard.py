@@ -22,11 +22,13 @@ def address_refusal(address: str, *, allow_private: bool) -> str | None:
     if allow_private:
         return None
     for label, flag in (
-        ("loopback", ip.is_loopback), ("link-local", ip.is_link_local), ("private", ip.is_private),
-        ("multicast", ip.is_multicast), ("reserved", ip.is_reserved), ("unspecified", ip.is_unspecified),
+        ("loopback", ip.is_loopback), ("unspecified", ip.is_unspecified), ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast), ("private", ip.is_private), ("reserved", ip.is_reserved),
     ):
         if flag:
             return f"{address} is a {label} address"
+    if not ip.is_global:  # e.g. 100.64.0.0/10, shared address space of carriers
+        return f"{address} is not a public address"
     return None
 
 
