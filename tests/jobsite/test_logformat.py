@@ -7,9 +7,15 @@ import os
 import subprocess
 import sys
 
+import pytest
+from celery import current_app
+
+from jobs.models import Run
 from jobs.runs import context
+from jobs.runs.services import run_create
 from jobsite.logformat import JsonFormatter, RunContextFilter
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Worker, wait_for, worker_env
+from tests.factories import JobFactory
 
 
 def _handler():
@@ -56,3 +62,24 @@ def test_the_setting_switches_django_logging():
     result = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     entry = json.loads(result.stderr.strip().splitlines()[-1])
     assert entry["message"] == "hello json" and entry["logger"] == "probe" and entry["run_id"] is None
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_logs_json_with_the_run_and_job(tmp_path):
+    queue = f"jobsite-test-json-{os.getpid()}"
+    worker = Worker(concurrency=1, log_path=tmp_path / "worker.log",
+                    env=worker_env(JOBSITE_LOG_FORMAT="json", CELERY_TASK_DEFAULT_QUEUE=queue))
+    try:
+        job = JobFactory(task_type="test_echo")
+        run = run_create(job=job, args={"message": "json-line", "lines": 2}, enqueue=False)
+        current_app.send_task("jobs.execute_run", (run.pk,), queue=queue, task_id=run.task_id)
+        wait_for(lambda: Run.objects.get(pk=run.pk).status == Run.Status.SUCCESS, message="the run")
+        wait_for(lambda: "json-line" in (tmp_path / "worker.log").read_text(), message="the worker's lines")
+    finally:
+        worker.stop()
+    entries = [json.loads(line) for line in (tmp_path / "worker.log").read_text().splitlines() if line.startswith("{")]
+    assert entries, (tmp_path / "worker.log").read_text()[-2000:]
+    echoed = [e for e in entries if e["message"] == "line 0: json-line"]
+    assert echoed and echoed[0]["run_id"] == run.pk and echoed[0]["job_id"] == job.pk
+    assert any(e["logger"].startswith("celery") and e["run_id"] is None for e in entries)
