@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"  # real samples and schemas, origins in tests/data/SOURCES.md
@@ -105,3 +106,12 @@ def wait_for(predicate, timeout=30.0, interval=0.05, message="condition"):
 @pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.org", "admin-password")
+
+
+@pytest.fixture
+def su(admin_user):
+    """A test client logged in as the superuser."""
+    client = Client()
+    client.force_login(admin_user)
+    client.user = admin_user
+    return client

@@ -26,7 +26,6 @@ from jobs.models import Job, Run
 from jobs.registry import registry
 from jobs.runs.services import run_create
 from jobs.services import JOB_SETTINGS, job_create, job_update
-from jobs.webhooks.admin import WebhookInline
 
 # Everything but the main fields, which sit at the top of the form.
 RUN_CONTROL_FIELDS = tuple(name for name in JOB_SETTINGS if name not in ("description", "queue", "active"))
@@ -88,7 +87,6 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
     list_per_page = 100
     show_facets = admin.ShowFacets.NEVER
     change_form_template = "admin/jobs/job/change_form.html"
-    inlines = [WebhookInline]
 
     class Media:
         css = {"all": ["jobs/jobs.css"]}

@@ -1,7 +1,7 @@
-"""The job page's monitoring panels: durations of the last 100 runs, counters over time, webhook deliveries.
+"""The job page's monitoring panels: durations of the last 100 runs, counters over time, webhooks and deliveries.
 
 Three queries whatever the job's history: the newest runs (only the columns charted),
-and the newest deliveries of the job's webhooks. Chart data goes to the template as JSON
+the job's webhooks and their newest deliveries. Chart data goes to the template as JSON
 (``json_script``); ``jobs/static/jobs/charts.js`` draws it (no inline script).
 """
 
@@ -12,7 +12,7 @@ import statistics
 from django.urls import reverse
 
 from jobs.models import Job, Run
-from jobs.webhooks.models import Delivery
+from jobs.webhooks.models import Delivery, Webhook
 
 CHART_RUNS = 100
 DELIVERIES_SHOWN = 10
@@ -58,6 +58,8 @@ def job_monitoring_context(job: Job) -> dict:
         .defer("body")[:DELIVERIES_SHOWN]
     )
     return {
+        "webhooks": list(Webhook.objects.filter(job=job).order_by("pk")),
+        "webhook_add_url": reverse("admin:jobs_webhooks_webhook_add") + f"?job={job.pk}",
         "duration_chart": duration_chart(runs),
         "counters_chart": counters_chart(runs),
         "webhook_deliveries": deliveries,

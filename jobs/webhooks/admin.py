@@ -1,4 +1,8 @@
-"""Webhooks in the admin: an inline on the job page, and a read-only list of deliveries."""
+"""Webhooks in the admin: their own pages (the job page lists them and links here), and read-only deliveries.
+
+Not an inline of the job form: that would make every POST of the job form carry the
+inline's management form, and the job form is posted by scripts and tests as it is.
+"""
 
 from __future__ import annotations
 
@@ -22,16 +26,25 @@ class WebhookForm(forms.ModelForm):
 
     class Meta:
         model = Webhook
-        fields = ["url", "statuses", "active", "secret"]
+        fields = ["job", "url", "statuses", "active", "secret"]
         widgets = {"secret": forms.TextInput(attrs={"size": 40, "autocomplete": "off"})}
 
 
-class WebhookInline(admin.TabularInline):
-    model = Webhook
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
     form = WebhookForm
-    extra = 0
-    fields = ["url", "statuses", "active", "secret"]
-    verbose_name_plural = "Webhooks (POST the run's JSON, signed with the secret, when a run ends in a chosen status)"
+    list_display = ["url", "job", "statuses", "active", "created_at"]
+    list_filter = ["active"]
+    list_select_related = ["job"]
+    search_fields = ["url", "job__title"]
+    autocomplete_fields = ["job"]
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_fields(self, request, obj=None):
+        return ["job", "url", "statuses", "active", "secret"]
+
+    def get_changeform_initial_data(self, request):
+        return {"job": request.GET.get("job"), "statuses": [Run.Status.FAILED]}
 
 
 @admin.register(Delivery)

@@ -32,15 +32,19 @@ def address_refusal(address: str, *, allow_private: bool) -> str | None:
     return None
 
 
-def url_refusal(url: str, addresses: list[str], *, allow_private: bool) -> str | None:
-    """Why ``url`` (whose host resolved to ``addresses``) may not be called, or None."""
+def url_refusal(url: str, addresses: list[str], *, allow_private: bool, unresolved_ok: bool = False) -> str | None:
+    """Why ``url`` (whose host resolved to ``addresses``) may not be called, or None.
+
+    ``unresolved_ok``: a host that does not resolve (yet) passes; forms use it, the
+    delivery does not.
+    """
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES:
         return f"only http and https URLs are allowed, not {parts.scheme or 'no scheme'!r}"
     if not parts.hostname:
         return "the URL has no host"
     if not addresses:
-        return f"{parts.hostname} does not resolve"
+        return None if unresolved_ok else f"{parts.hostname} does not resolve"
     for address in addresses:
         reason = address_refusal(address, allow_private=allow_private)
         if reason:

@@ -39,7 +39,9 @@ class Webhook(models.Model):
     def clean(self):
         errors = {}
         if self.url:
-            reason = url_refusal(self.url, host_addresses(self.url), allow_private=conf.get("JOBS_WEBHOOK_ALLOW_PRIVATE"))
+            reason = url_refusal(
+                self.url, host_addresses(self.url), allow_private=conf.get("JOBS_WEBHOOK_ALLOW_PRIVATE"), unresolved_ok=True
+            )
             if reason:
                 errors["url"] = f"This URL cannot be called: {reason}."
         unknown = [s for s in self.statuses or [] if s not in Run.FINAL_STATUSES]

@@ -28,6 +28,7 @@ def test_url_rules():
     assert "only http and https" in url_refusal("ftp://hooks.example.org/x", public, allow_private=False)
     assert "only http and https" in url_refusal("file:///etc/passwd", public, allow_private=False)
     assert "does not resolve" in url_refusal("https://nowhere.invalid/", [], allow_private=False)
+    assert url_refusal("https://nowhere.invalid/", [], allow_private=False, unresolved_ok=True) is None
     # One private address among several is enough to refuse (DNS may answer either).
     assert "private" in url_refusal("https://mixed.example.org/", [*public, "10.0.0.1"], allow_private=False)
     assert url_refusal("http://127.0.0.1:8080/hook", ["127.0.0.1"], allow_private=True) is None
