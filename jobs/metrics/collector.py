@@ -17,7 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from jobs import conf
-from jobs.metrics import queries
+from jobs.metrics import history, queries
 from jobs.models import Run
 from jobs.scheduling import store
 
@@ -51,7 +51,7 @@ class JobsCollector(Collector):
 
     def collect(self):
         jobs = {job.pk: job for job in queries.job_rows()}
-        rows = queries.run_rows()
+        rows = history.run_rows_now()
         yield from self._runs(jobs, rows)
         yield from self._jobs(jobs)
         yield from self._active()

@@ -49,17 +49,19 @@ class Histogram:
         self.total += (row[f"{name}_sum"] or dt.timedelta()).total_seconds()
 
 
-def run_rows() -> list[dict]:
+def run_rows(where: Q | None = None, **extra) -> list[dict]:
     """One row per (job, status, trigger): run count, missed ticks, and the three histograms' buckets.
 
-    One pass over the runs table: durations (finished runs that started), queue wait
-    (enqueue, or a retry's ``not_before``, to start) and schedule lateness (due to start).
+    One pass over the runs (those matching ``where``): durations (finished runs that
+    started), queue wait (enqueue, or a retry's ``not_before``, to start) and schedule
+    lateness (due to start). ``extra``: more aggregates per row.
     """
     duration = Q(started_at__isnull=False, finished_at__isnull=False)
     started = Q(started_at__isnull=False)
     late = Q(started_at__isnull=False, due_at__isnull=False)
+    runs = Run.objects.order_by() if where is None else Run.objects.filter(where).order_by()
     return list(
-        Run.objects.order_by()
+        runs
         .annotate(
             duration=_span("finished_at", F("started_at")),
             wait=_span("started_at", Coalesce("not_before", "created_at")),
@@ -78,8 +80,29 @@ def run_rows() -> list[dict]:
             **_bucket_counts("duration", DURATION_BUCKETS, duration),
             **_bucket_counts("wait", WAIT_BUCKETS, started),
             **_bucket_counts("late", WAIT_BUCKETS, late),
+            **extra,
         )
     )
+
+
+ROW_KEY = ("job_id", "status", "trigger")
+
+
+def rows_merge(*groups: list[dict]) -> list[dict]:
+    """Add up rows of ``run_rows`` that have the same (job, status, trigger)."""
+    merged: dict[tuple, dict] = {}
+    for rows in groups:
+        for row in rows:
+            key = tuple(row[k] for k in ROW_KEY)
+            into = merged.get(key)
+            if into is None:
+                merged[key] = {k: v for k, v in row.items() if k != "ids"}
+                continue
+            for name, value in row.items():
+                if name in ROW_KEY or name == "ids" or value is None:
+                    continue
+                into[name] = value if into.get(name) is None else into[name] + value
+    return list(merged.values())
 
 
 def job_rows() -> list[Job]:

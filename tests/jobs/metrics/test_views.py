@@ -7,15 +7,24 @@ from django.db.models import Count
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from jobs.metrics import queries
+from jobs.metrics import history, queries
 from jobs.models import Run
 from jobs.runs.execution import run_execute
 from jobs.runs.services import run_create
 from jobs.scheduling.store import schedule_set
+from tests.conftest import wait_for
 from tests.factories import JobFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
 TOKEN = "scrape-token"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_history():
+    """Each test's runs are rolled back afterwards: no folded totals may outlive it."""
+    history.reset()
+    yield
+    history.reset()
 
 
 @pytest.fixture
@@ -168,14 +177,44 @@ def test_vocabulary_records(scrape):
 
 def test_scrape_costs_the_same_queries_for_more_history(scrape, django_assert_num_queries):
     _history()
-    with django_assert_num_queries(4):  # jobs, runs, active runs, vocabularies
+    with django_assert_num_queries(6):  # jobs, runs (bounds, fold, live), active runs, vocabularies
         scrape()
     for job in [JobFactory(task_type="test_echo") for _ in range(5)]:
         RunFactory.create_batch(4, job=job, started_at=timezone.now(), finished_at=timezone.now())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         scrape()
 
 
 def test_bucket_bounds_are_increasing():
     assert list(queries.DURATION_BUCKETS) == sorted(queries.DURATION_BUCKETS)
     assert list(queries.WAIT_BUCKETS) == sorted(queries.WAIT_BUCKETS)
+
+
+def _totals(rows):
+    return sorted(tuple(sorted((k, v) for k, v in row.items() if k != "ids")) for row in rows)
+
+
+def test_folded_totals_equal_a_full_read(settings):
+    settings.JOBS_METRICS_FOLD_SECONDS = 0  # fold every run at once
+    echo, fail, timed = _history()
+    assert _totals(history.run_rows_now()) == _totals(queries.run_rows())
+    # Active runs end, new runs come: only new and active rows are read, totals still agree.
+    Run.objects.filter(status=Run.Status.RUNNING).update(
+        status=Run.Status.FAILED, finished_at=timezone.now(), message="worker lost")
+    Run.objects.filter(status=Run.Status.QUEUED).update(status=Run.Status.CANCELLED, finished_at=timezone.now())
+    RunFactory.create_batch(3, job=fail, status=Run.Status.FAILED, started_at=timezone.now(), finished_at=timezone.now())
+    RunFactory(job=echo, status=Run.Status.RUNNING, started_at=timezone.now())
+    assert _totals(history.run_rows_now()) == _totals(queries.run_rows())
+    assert history._state["pending"] == list(Run.objects.active().values_list("pk", flat=True))
+    assert _totals(history.run_rows_now()) == _totals(queries.run_rows())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleted_runs_leave_the_totals(settings):
+    settings.JOBS_METRICS_FOLD_SECONDS = 0
+    job = JobFactory(task_type="test_echo")
+    RunFactory.create_batch(5, job=job, status=Run.Status.SUCCESS)
+    assert sum(row["n"] for row in history.run_rows_now()) == 5
+    Run.objects.filter(pk__in=list(Run.objects.values_list("pk", flat=True)[:2])).delete()  # a purge
+    # PostgreSQL's statistics see the delete within about a second of its commit.
+    wait_for(lambda: sum(row["n"] for row in history.run_rows_now()) == 3, timeout=10, message="the folded totals to drop")

@@ -1,6 +1,7 @@
 """Webhooks in the admin: added from the job page, URL refused with a clear message, deliveries read-only."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from jobs.webhooks.models import Webhook
@@ -44,3 +45,9 @@ def test_a_new_webhook_has_a_random_secret():
     a = Webhook.objects.create(job=job, url="https://hooks.example.org/a")
     b = Webhook.objects.create(job=job, url="https://hooks.example.org/b")
     assert len(a.secret) >= 40 and a.secret != b.secret
+
+
+def test_job_viewers_see_webhooks_and_deliveries():
+    viewers = Group.objects.get(name="Job viewers")
+    codenames = set(viewers.permissions.filter(content_type__app_label="jobs_webhooks").values_list("codename", flat=True))
+    assert codenames == {"view_webhook", "view_delivery"}
