@@ -40,10 +40,24 @@
         borderColor: "#111", borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, order: 1
       });
     }
+    var statuses = bars.map(function (b) { return b.status; }).filter(function (s, i, all) { return all.indexOf(s) === i; });
     return {
       data: { labels: bars.map(function (b) { return b.label + " " + b.status; }), datasets: datasets },
       options: {
         onClick: openOnClick(bars.map(function (b) { return b.url; })),
+        plugins: {
+          // One legend entry per status present (the bars' colours), then the median line.
+          legend: { position: "bottom", onClick: null, labels: { generateLabels: function () {
+            var items = statuses.map(function (s) {
+              var color = STATUS_COLORS[s] || "#888";
+              return { text: s, fillStyle: color, strokeStyle: color, lineWidth: 0 };
+            });
+            if (data.median !== null) {
+              items.push({ text: "median " + data.median + " s", fillStyle: "#fff", strokeStyle: "#111", lineWidth: 1.5, lineDash: [6, 4] });
+            }
+            return items;
+          } } }
+        },
         scales: { x: { ticks: { display: false } }, y: { beginAtZero: true, title: { display: true, text: "seconds" } } }
       }
     };
