@@ -39,7 +39,7 @@ _state: dict = {}
 def reset() -> None:
     """Forget the folded runs (the next scrape reads everything)."""
     _state.clear()
-    _state.update(watermark=0, deleted=None, pending=[], rows=[])
+    _state.update(watermark=0, deleted=None, pending=[], rows={})
 
 
 reset()
@@ -72,7 +72,8 @@ def run_rows_now(now: dt.datetime | None = None) -> list[dict]:
         folded = queries.run_rows(newer, ids=ArrayAgg("pk", filter=Q(status__in=Run.ACTIVE_STATUSES), default=[]))
         _state["pending"] = sorted(pk for row in folded if row["status"] in Run.ACTIVE_STATUSES for pk in row["ids"])
         ended = [row for row in folded if row["status"] not in Run.ACTIVE_STATUSES]
-        _state["rows"] = queries.rows_merge(_state["rows"], ended)
+        if ended:
+            _state["rows"] = queries.rows_merge(_state["rows"], ended)
         _state["watermark"] = max(old, watermark)
         live = queries.run_rows(Q(pk__gte=_state["watermark"]) | Q(pk__in=_state["pending"]))
-        return queries.rows_merge(_state["rows"], live)
+        return list(queries.rows_merge(_state["rows"], live).values())

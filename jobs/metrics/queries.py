@@ -88,22 +88,27 @@ def run_rows(where: Q | None = None, **extra) -> list[dict]:
 ROW_KEY = ("job_id", "status", "trigger")
 
 
-def rows_merge(*groups: list[dict]) -> list[dict]:
-    """Add up rows of ``run_rows`` that have the same (job, status, trigger)."""
-    merged: dict[tuple, dict] = {}
-    for rows in groups:
-        for row in rows:
-            key = tuple(row[k] for k in ROW_KEY)
-            into = merged.get(key)
-            if into is None:
-                merged[key] = {k: v for k, v in row.items() if k != "ids"}
-                continue
-            for name, value in row.items():
-                if name in ROW_KEY or name == "ids" or value is None:
-                    continue
-                into[name] = value if into.get(name) is None else into[name] + value
-    return list(merged.values())
+def row_key(row: dict) -> tuple:
+    return tuple(row[k] for k in ROW_KEY)
 
+
+def _row_add(into: dict, row: dict) -> dict:
+    """A new row: ``into`` plus ``row`` (counts and sums; None counts as nothing)."""
+    merged = dict(into)
+    for name, value in row.items():
+        if name in ROW_KEY or name == "ids" or value is None:
+            continue
+        merged[name] = value if merged.get(name) is None else merged[name] + value
+    return merged
+
+
+def rows_merge(rows: dict[tuple, dict], more: list[dict]) -> dict[tuple, dict]:
+    """``rows`` (by key) plus the rows ``more`` of ``run_rows``; ``rows`` is left as it was."""
+    merged = dict(rows)
+    for row in more:
+        key = row_key(row)
+        merged[key] = _row_add(merged[key], row) if key in merged else {k: v for k, v in row.items() if k != "ids"}
+    return merged
 
 def job_rows() -> list[Job]:
     """Every job with its newest success and newest outcome (status, end, counters) and its schedule.
