@@ -1,23 +1,41 @@
-"""What follows a run's end: a retry, the job's waiting run, notifications, webhooks and the slow alert.
+"""What follows a run's end: a retry, the job's waiting run, notifications, the slow alert, end listeners.
 
 Called only by ``jobs.runs.ending``, exactly once per run: only the caller that won the
-compare-and-set to a final status gets here.
+compare-and-set to a final status gets here. Apps above the lifecycle (the webhooks)
+register an end listener instead of being imported here.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from django.db import transaction
 
 from jobs.models import Job, Run
-from jobs.runs.dispatch import run_enqueue, webhooks_run_send
+from jobs.runs.dispatch import run_enqueue
 from jobs.runs.notifications import run_notify
 from jobs.runs.retries import retry_schedule
-from jobs.webhooks.selectors import webhook_statuses
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
+
+
+class EndListener(Protocol):
+    def wants(self, status: str, job_id: int) -> bool:
+        """Whether a run of this job ending in ``status`` concerns the listener; must cost no query."""
+
+    def ended(self, run: Run) -> None:
+        """The run ended and no retry of it is pending."""
+
+
+_listeners: list[EndListener] = []
+
+
+def end_listener_register(listener: EndListener) -> None:
+    """Have ``listener`` told of every run's end (an app's ``ready()`` calls this once)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def _needs_followup(status: str, job: Job) -> bool:
@@ -25,8 +43,7 @@ def _needs_followup(status: str, job: Job) -> bool:
         (status == Status.FAILED and job.max_retries)
         or job.overlap_policy == Job.OverlapPolicy.QUEUE
         or (job.notify_emails or "").strip()
-        # A per-process map refreshed every few seconds: no query for a job without webhooks.
-        or status in webhook_statuses(job.pk)
+        or any(listener.wants(status, job.pk) for listener in _listeners)
     )
 
 
@@ -42,9 +59,11 @@ def run_followups(*, run_id: int, status: str | None = None, job: Job | None = N
     if run.job.overlap_policy == run.job.OverlapPolicy.QUEUE:
         held_run_release(job_id=run.job_id)
     run_notify(run=run, retrying=retry is not None)
-    # Like e-mail, a failed run with a retry to come calls nothing; the last attempt decides.
-    if retry is None and run.status in webhook_statuses(run.job_id):
-        transaction.on_commit(lambda: webhooks_run_send(run_id=run.pk))
+    # Like e-mail, a failed run with a retry to come tells nothing; the last attempt decides.
+    if retry is None:
+        for listener in _listeners:
+            if listener.wants(run.status, run.job_id):
+                listener.ended(run)
 
 
 def held_run_release(*, job_id: int) -> Run | None:

@@ -10,4 +10,9 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from jobs.webhooks import selectors  # noqa: F401 - connects the cache's invalidation signals
+        # Imported here: models must be loaded first. The listener module also connects the
+        # cache's invalidation signals (through jobs.webhooks.selectors).
+        from jobs.runs.followups import end_listener_register
+        from jobs.webhooks.listener import WebhookListener
+
+        end_listener_register(WebhookListener())

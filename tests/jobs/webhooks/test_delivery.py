@@ -136,7 +136,7 @@ def test_a_delivery_is_made_once_per_attempt():
 @pytest.mark.django_db
 def test_in_process_run_end_sends_the_webhook_task(monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr("jobs.runs.followups.webhooks_run_send", lambda run_id: sent.append(run_id))
+    monkeypatch.setattr("jobs.webhooks.listener.webhooks_run_send", lambda run_id: sent.append(run_id))
     job = JobFactory(task_type="test_fail")
     Webhook.objects.create(job=job, url="http://127.0.0.1:9/hook", statuses=["failed"], secret=SECRET)
     run = run_create(job=job, enqueue=False)
