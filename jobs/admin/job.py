@@ -22,7 +22,7 @@ from jobs.admin.job_charts import job_monitoring_context
 from jobs.admin.schedule import ScheduleAdminMixin
 from jobs.arguments import run_arguments_build
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
-from jobs.models import Job, Run
+from jobs.models import Job, Run, attach_last_run
 from jobs.registry import registry
 from jobs.runs.services import run_create
 from jobs.services import JOB_SETTINGS, job_create, job_update
@@ -60,7 +60,7 @@ class LastStatusFilter(admin.SimpleListFilter):
             return queryset
         if value == self.NEVER:
             return queryset.filter(last_run_id__isnull=True)
-        newest = Run.objects.filter(job=OuterRef("pk")).order_by("-created_at", "-pk").values("status")[:1]
+        newest = Run.objects.newest_for(OuterRef("pk")).values("status")[:1]
         return queryset.annotate(last_status=Subquery(newest)).filter(last_status=value)
 
 
@@ -68,16 +68,6 @@ class JobChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
         self.result_list = attach_last_run(self.result_list)
-
-
-def attach_last_run(jobs):
-    """Load the newest run of every job of a page (annotated ``last_run_id``) in one query."""
-    jobs = list(jobs)
-    ids = [job.last_run_id for job in jobs if job.last_run_id]
-    runs = Run.objects.only("id", "job_id", "status", "created_at", "started_at", "finished_at").in_bulk(ids)
-    for job in jobs:
-        job.__dict__["last_run"] = runs.get(job.last_run_id)
-    return jobs
 
 
 class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
@@ -183,7 +173,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
 
     def choose_type_view(self, request):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied("Adding a job needs the permission “Can add job” (jobs.add_job).")
         types = [
             {"id": type_id, "title": cls.title or type_id, "description": cls.description or (cls.__doc__ or "").strip()}
             for type_id, cls in sorted(registry.types.items(), key=lambda item: (item[1].title or item[0]).lower())
@@ -216,7 +206,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
         extra = {"can_run": False, "recent_runs": []}
         if job is not None:
             extra["can_run"] = job.available and self.has_run_permission(request)
-            extra["recent_runs"] = list(Run.objects.filter(job=job).order_by("-created_at", "-pk")[:10])
+            extra["recent_runs"] = list(Run.objects.newest_for(job)[:10])
             extra["runs_url"] = reverse("admin:jobs_run_changelist") + f"?job={job.pk}"
             extra["job_obj"] = job
             extra.update(job_monitoring_context(job))
@@ -234,7 +224,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
 
     def run_view(self, request, object_id):
         if not (self.has_run_permission(request) and self.has_view_permission(request)):
-            raise PermissionDenied
+            raise PermissionDenied("Running a job needs the permissions “Can run jobs” (jobs.run_job) and “Can view job”.")
         job = self.get_object(request, unquote(object_id))
         if job is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
@@ -250,8 +240,9 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
                 preview = form.build()
                 if preview is not None and "_preview" not in request.POST:
                     try:
-                        run = run_create(job=job, args=form.run_arguments(), trigger=Run.Trigger.ADMIN, user=request.user)
-                    except (ArgumentsInvalid, JobTypeUnavailable) as exc:
+                        # The previewed arguments are stored as they are: validated and built once.
+                        run = run_create(job=job, task_args=preview, trigger=Run.Trigger.ADMIN, user=request.user)
+                    except JobTypeUnavailable as exc:
                         form.add_error(None, str(exc))
                     else:
                         self.log_change(request, job, f"Ran job: run {run.pk}")
