@@ -17,7 +17,7 @@ from django.db.models.functions import TruncHour
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from jobs.admin.display import duration_text
+from jobs.durations import duration_text
 from jobs.models import Job, Run
 from jobs.scheduling import store
 
@@ -49,7 +49,7 @@ def slowest_jobs(now: dt.datetime, days: int = DAYS, n: int = SHOWN) -> list[dic
     """Jobs by mean duration of their finished runs created in the last ``days`` (read on the created index)."""
     duration = ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
     rows = (
-        Run.objects.filter(created_at__gte=now - dt.timedelta(days=days), started_at__isnull=False,
+        Run.objects.top_level().filter(created_at__gte=now - dt.timedelta(days=days), started_at__isnull=False,
                            finished_at__isnull=False).order_by()
         .values("job_id", "job__title").annotate(mean=Avg(duration), longest=Max(duration), runs=Count("pk"))
         .order_by("-mean")[:n]
@@ -59,7 +59,7 @@ def slowest_jobs(now: dt.datetime, days: int = DAYS, n: int = SHOWN) -> list[dic
 
 def jobs_last_failed(n: int = 50) -> list[Job]:
     """Jobs whose newest outcome (skipped ticks aside) is a failure, newest failure first."""
-    outcome = Run.objects.filter(job=OuterRef("pk"), status__in=OUTCOMES).order_by("-created_at", "-pk")
+    outcome = Run.objects.top_level().filter(job=OuterRef("pk"), status__in=OUTCOMES).order_by("-created_at", "-pk")
     return list(
         Job.objects.annotate(
             outcome_status=Subquery(outcome.values("status")[:1]),

@@ -50,7 +50,7 @@ def counters_chart(runs: list[Run]) -> dict:
 
 def job_monitoring_context(job: Job) -> dict:
     runs = list(
-        Run.objects.filter(job=job).order_by("-created_at", "-pk")
+        Run.objects.top_level().filter(job=job).order_by("-created_at", "-pk")
         .only("pk", "job_id", "status", "created_at", "started_at", "finished_at", "counters")[:CHART_RUNS]
     )
     deliveries = list(

@@ -116,8 +116,9 @@ def job_rows() -> list[Job]:
     The per-job lookups are correlated subqueries on the (job, status, created) and
     (job, created) indexes: one query for all jobs.
     """
-    success = Run.objects.filter(job=OuterRef("pk"), status=Run.Status.SUCCESS).order_by("-created_at", "-pk")
-    outcome = Run.objects.filter(job=OuterRef("pk"), status__in=OUTCOME_STATUSES).order_by("-created_at", "-pk")
+    top = Run.objects.top_level()  # a subtask's end is not the job's
+    success = top.filter(job=OuterRef("pk"), status=Run.Status.SUCCESS).order_by("-created_at", "-pk")
+    outcome = top.filter(job=OuterRef("pk"), status__in=OUTCOME_STATUSES).order_by("-created_at", "-pk")
     return list(
         Job.objects.order_by("pk")
         .select_related("periodic_task__interval", "periodic_task__crontab", "periodic_task__clocked")

@@ -14,7 +14,8 @@ from jobs.models import Run
 from jobs.runs import context
 from jobs.runs.services import run_create
 from jobsite.logformat import JsonFormatter, RunContextFilter
-from tests.conftest import ROOT, Worker, wait_for, worker_env
+from jobsite.processes import worker_start
+from tests.conftest import ROOT, wait_for, worker_env
 from tests.factories import JobFactory
 
 
@@ -68,8 +69,8 @@ def test_the_setting_switches_django_logging():
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_logs_json_with_the_run_and_job(tmp_path):
     queue = f"jobsite-test-json-{os.getpid()}"
-    worker = Worker(concurrency=1, log_path=tmp_path / "worker.log",
-                    env=worker_env(JOBSITE_LOG_FORMAT="json", CELERY_TASK_DEFAULT_QUEUE=queue))
+    worker = worker_start(concurrency=1, log_path=tmp_path / "worker.log",
+                          env=worker_env(JOBSITE_LOG_FORMAT="json", CELERY_TASK_DEFAULT_QUEUE=queue))
     try:
         job = JobFactory(task_type="test_echo")
         run = run_create(job=job, args={"message": "json-line", "lines": 2}, enqueue=False)
