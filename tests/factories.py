@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from jobs.models import Job, Run
 
@@ -34,3 +35,5 @@ class RunFactory(factory.django.DjangoModelFactory):
     status = Run.Status.SUCCESS
     trigger = Run.Trigger.ADMIN
     args = factory.LazyFunction(dict)
+    # Its message went to the broker when it was created (an unsent run is the outbox's).
+    sent_at = factory.LazyAttribute(lambda run: getattr(run, "created_at", None) or timezone.now())

@@ -6,6 +6,7 @@ own permission checks; here they only read.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 
@@ -123,6 +124,15 @@ def run_state(run: Run) -> dict:
     }
 
 
+def texts_version(run: Run) -> str:
+    """A short digest of the run's message and traceback: the page sends it back to skip them."""
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(run.message.encode("utf-8", "replace"))
+    digest.update(b"\0")
+    digest.update(run.traceback.encode("utf-8", "replace"))
+    return digest.hexdigest()
+
+
 def log_tail(run_id: int, flt: LogFilter, *, after: int, size: int = LOG_POLL_LIMIT) -> tuple[list, bool]:
     """The newest ``size`` lines after seq ``after``, and whether lines between were skipped."""
     queryset = flt.apply(RunLog.objects.filter(run_id=run_id, seq__gt=after))
@@ -134,9 +144,15 @@ def run_status_response(run: Run, params) -> JsonResponse:
     """The run's state and up to ``LOG_POLL_LIMIT`` log lines after ``after`` (matching the page's filter).
 
     With ``tail=1`` those are the newest lines: a page that follows a chatty run jumps
-    ahead (``skipped_logs``) instead of fetching every line it could never show.
+    ahead (``skipped_logs``) instead of fetching every line it could never show. With
+    ``texts`` equal to the current ``texts_version`` the message and traceback are left out.
     """
     data = run_state(run)
+    # The message and traceback (possibly large) go out only when they changed since the
+    # version the page already has.
+    data["texts"] = texts_version(run)
+    if params.get("texts") == data["texts"]:
+        del data["message"], data["traceback"]
     after = _int(params.get("after"))
     if after is not None:
         flt = LogFilter.from_params(params)
