@@ -1,10 +1,13 @@
-"""The site's URLs: the admin (branded "Jobsite administration", its modules discovered here), its error pages, and /healthz."""
+"""The site's URLs: the admin (branded "Jobsite administration", its modules discovered here), its Health page, its error pages, /healthz and /metrics."""
 
 from django.contrib import admin
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 from django.views.generic import RedirectView
+
+from jobs.admin.health import health_view
+from jobs.metrics.views import metrics_view
 
 
 def healthz(request):
@@ -21,8 +24,11 @@ admin.autodiscover()
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Before admin.site.urls, whose app_list pattern would take "jobs/health/" for a model page.
+    path("admin/jobs/health/", admin.site.admin_view(health_view), name="jobs_health"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler403 = "jobsite.errors.permission_denied"

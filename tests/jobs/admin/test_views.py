@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,13 +12,6 @@ from jobs.models import Run, RunLog
 from tests.factories import RunFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def su(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 def add_lines(run, n, *, start=0):
