@@ -19,8 +19,11 @@ DEFAULTS = {
     "VOCABULARIES_STORED_MAX_ROWS": 300_000,
     # Read, map and hash records in a forked process while this one writes (PostgreSQL only).
     "VOCABULARIES_FORK": True,
-    # Processes that parse a dump together when its reader can be sharded (ROR); None: the cores, at most 4.
+    # Processes that parse a dump together (ROR, ORCID .tar.gz and chunk files); None: the cores, at most 4.
     "VOCABULARIES_PARSERS": None,
+    # Where a fanned-out ORCID import keeps its chunk files: an alias of STORAGES that every
+    # worker can read (e.g. a django-storages S3 bucket); None: the default storage (MEDIA_ROOT).
+    "VOCABULARIES_CHUNK_STORAGE": None,
     "VOCABULARIES_ZENODO_API": "https://zenodo.org/api",
     # Zenodo concept record ids whose latest version is the default source.
     "VOCABULARIES_ROR_ZENODO_CONCEPT": "6347574",
