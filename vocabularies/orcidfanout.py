@@ -1,8 +1,8 @@
 """An ORCID summaries dump over several processes and several workers.
 
 Within one run, ``orcid_feed`` lets one forked process read the .tar.gz (the only
-sequential part: gzip) and hand blocks of records to ``VOCABULARIES_PARSERS`` forked
-parsers (``batches.fed_batches``). Over workers, ``orcid_fan_out`` streams the dump once,
+sequential part: gzip) and hand blocks of whole tar members (``readers.orcidtar``) to
+``VOCABULARIES_PARSERS`` forked parsers (``batches.fed_batches``). Over workers, ``orcid_fan_out`` streams the dump once,
 cuts it into chunk files of ``chunk_records`` records in storage (``vocabularies.chunks``,
 frames of ``readers.orcidframes``) and spawns one subtask per chunk; ``orcid_chunk_import``
 (the subtask) imports its chunk, parsed by forked parsers that share it by groups, and
@@ -12,6 +12,7 @@ deletes it whether it succeeds or fails.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 from pathlib import Path
@@ -25,7 +26,8 @@ from vocabularies.chunks import CHUNK_DIR, chunk_delete, chunk_local, chunk_save
 from vocabularies.exceptions import ImportFailed
 from vocabularies.importing import vocabulary_import
 from vocabularies.readers.orcid import name_row, orcid_members, orcid_parsed
-from vocabularies.readers.orcidframes import ChunkStream, block_items, blocks, chunk_items
+from vocabularies.readers.orcidframes import ChunkStream, chunk_items
+from vocabularies.readers.orcidtar import block_records, tar_blocks
 
 logger = logging.getLogger(__name__)
 # Blocks handed to a forked parser: each ends a batch, so not too small; each is held in memory.
@@ -34,22 +36,17 @@ BLOCK_BYTES = 16 * 1024 * 1024
 CHUNK_TASK = "vocabularies.orcid_chunk_import"
 
 
-def _parse_block(block: bytes):
-    return orcid_parsed(block_items(block))
-
-
 def orcid_feed(path: Path, *, max_member_bytes: int | None) -> Feed:
-    """The .tar.gz at ``path`` as blocks of framed records for forked parsers."""
+    """The .tar.gz at ``path`` as blocks of whole tar members for forked parsers (``readers.orcidtar``)."""
 
     def produce():
         progress = [None]
-        items = orcid_members(path, progress=lambda done, total: progress.__setitem__(0, (done, total)),
-                              max_member_bytes=max_member_bytes)
-        for block in blocks(items, records=BLOCK_RECORDS, max_bytes=BLOCK_BYTES):
+        for block in tar_blocks(path, progress=lambda done, total: progress.__setitem__(0, (done, total)),
+                                max_member_bytes=max_member_bytes, records=BLOCK_RECORDS, max_bytes=BLOCK_BYTES):
             yield block, progress[0]
-        yield b"", progress[0]  # the final progress (the whole file)
+        yield [], progress[0]  # the final progress (the whole file)
 
-    return Feed(blocks=produce, parse=_parse_block)
+    return Feed(blocks=produce, parse=functools.partial(block_records, name=path.name, max_member_bytes=max_member_bytes))
 
 
 def fan_out_wanted(path: Path, *, chunk_records: int, max_member_bytes: int | None) -> bool:

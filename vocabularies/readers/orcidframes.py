@@ -1,4 +1,4 @@
-"""ORCID records as length-prefixed frames: the blocks handed to forked parsers and the chunk files of a fan-out.
+"""ORCID records as length-prefixed frames: the chunk files of a fanned-out import.
 
 A frame is ``<kind:1 byte><id length:2 bytes LE><data length:4 bytes LE><id><data>``:
 kind 0 holds a record's XML as it was in the dump, kind 1 a record the dump's reader
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
@@ -43,19 +43,6 @@ def frame_item(kind: int, ident: bytes, data) -> tuple[bytes, str] | RecordInval
     if kind == REFUSED:
         return RecordInvalid(ident.decode(), bytes(data).decode())
     return bytes(data), ident.decode()
-
-
-def block_items(block: bytes) -> Iterator[tuple[bytes, str] | RecordInvalid]:
-    """The items of the frames in ``block`` (bytes in memory)."""
-    view = memoryview(block)
-    at, end, size = 0, len(block), HEADER.size
-    while at < end:
-        kind, id_length, data_length = HEADER.unpack_from(view, at)
-        at += size
-        ident = bytes(view[at : at + id_length])
-        at += id_length
-        yield frame_item(kind, ident, view[at : at + data_length])
-        at += data_length
 
 
 def stream_frames(stream, *, name: str) -> Iterator[tuple[int, bytes, int]]:
@@ -134,18 +121,3 @@ class ChunkStream(io.RawIOBase):
         self.pending = self.pending[size:]
         self.position += size
         return size
-
-
-def blocks(items: Iterable, *, records: int, max_bytes: int) -> Iterator[bytes]:
-    """Frames of ``items`` joined into blocks of at most ``records`` items or about ``max_bytes``."""
-    parts: list[bytes] = []
-    size = 0
-    for item in items:
-        part = frame(item)
-        parts.append(part)
-        size += len(part)
-        if len(parts) >= records or size >= max_bytes:
-            yield b"".join(parts)
-            parts, size = [], 0
-    if parts:
-        yield b"".join(parts)

@@ -1,4 +1,4 @@
-"""Framed ORCID records: blocks for forked parsers and chunk files, written and read back."""
+"""Framed ORCID records: chunk files written through storage and read back, whole or by shards."""
 
 import pytest
 from django.core.files.storage import FileSystemStorage
@@ -6,7 +6,7 @@ from django.core.files.storage import FileSystemStorage
 from vocabularies.exceptions import ImportFailed, RecordInvalid
 from vocabularies.readers import orcidframes
 from vocabularies.readers.files import SHARD_BREAK
-from vocabularies.readers.orcidframes import ChunkStream, block_items, blocks, chunk_items
+from vocabularies.readers.orcidframes import ChunkStream, chunk_items
 
 ITEMS = [(f"<record n='{n}'/>".encode() * (n % 4 + 1), f"0000-0001-0000-{n:04d}") for n in range(23)]
 ITEMS[5] = RecordInvalid("0000-0001-0000-0005", "70000000 bytes, more than the record size limit")
@@ -14,13 +14,6 @@ ITEMS[5] = RecordInvalid("0000-0001-0000-0005", "70000000 bytes, more than the r
 
 def _plain(items) -> list:
     return [(type(i).__name__, i.record_id, i.reason) if isinstance(i, RecordInvalid) else i for i in items]
-
-
-def test_blocks_hold_every_item_once_in_order():
-    made = list(blocks(iter(ITEMS), records=4, max_bytes=1 << 20))
-    assert len(made) == 6
-    assert _plain(i for block in made for i in block_items(block)) == _plain(ITEMS)
-    assert len(list(blocks(iter(ITEMS), records=100, max_bytes=40))) == 23  # the byte bound cuts too
 
 
 @pytest.fixture
