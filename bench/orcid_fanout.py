@@ -12,13 +12,16 @@ imported into empty tables of the database ``jobsite_bench_orcid``, four ways:
 
 In the fan-out phases each subtask parses with one forked parser (VOCABULARIES_PARSERS=1), so
 that the worker processes are what scales. Rates are records / wall time (fan-out: the
-parent's start to its end). Prints figures and the load average; asserts nothing.
+parent's start to its end); "cpu" is the CPU time of this process and its waited-for children
+(forked parsers; the worker and its pool, stopped after the phase), not PostgreSQL's. The
+machine may be shared: the load average is printed before each phase. Asserts nothing.
 
     .venv/bin/python bench/orcid_fanout.py [--size N] [--full] [--chunks N]
 """
 
 from __future__ import annotations
 
+import resource
 import sys
 import time
 from pathlib import Path
@@ -28,6 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import common  # noqa: E402
 
 DB_NAME = "jobsite_bench_orcid"
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its waited-for children (forked parsers, the stopped worker's tree)."""
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
 
 
 def _dump(size: int) -> Path:
@@ -114,11 +122,14 @@ def main(argv=None):
     ]
     for name, phase in phases:
         before = common.machine_load()
+        cpu = _cpu()
         outcome = phase()
+        cpu = _cpu() - cpu
         seconds, counters = outcome[0], outcome[1]
         results[name] = size / seconds
         note = f"  ({outcome[2]})" if len(outcome) > 2 else ""
-        print(f"  {name:28s} {seconds:8.1f} s {size / seconds:8.0f} records/s  counters={counters}{note}  "
+        print(f"  {name:28s} {seconds:8.1f} s {size / seconds:8.0f} records/s  cpu {cpu:6.1f} s (PostgreSQL not "
+              f"counted)  counters={counters}{note}  "
               f"[{before} before]", flush=True)
     forked = results["forked (2 parsers)"] / results["one parser"]
     fanned = results["fan-out, 2 worker processes"] / results["fan-out, 1 worker process"]
