@@ -62,6 +62,8 @@ def last_full_success_start(job_obj) -> dt.datetime | None:
 
 
 class _VocabularyJob(RegisteredTask):
+    progress_unit = "bytes"  # the readers report bytes of the dump read (jobs.units shows MB)
+
     @classmethod
     def build_task_arguments(cls, job_obj, source="", since=None, dry_run=False, limit=None):
         if since is None:
@@ -153,6 +155,7 @@ class OpenaireAwards(RegisteredTask):
     """
 
     title = "Import OpenAIRE awards"
+    progress_unit = "bytes"
     description = "Create or update awards from the OpenAIRE Graph project.tar; funders linked by id prefix."
     task = openaire_awards
     arguments_schema = _arguments(

@@ -132,7 +132,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
         if arguments:
             fieldsets.append(("Default arguments", {"fields": arguments}))
         if obj is not None:
-            fieldsets.append(("Schedule", {"fields": ["schedule_detail"]}))
+            fieldsets.append(("Schedule", {"fields": [self.schedule_field(request, obj)]}))
         fieldsets.append(
             (
                 "Run control",
@@ -147,7 +147,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fields = ["type_display", "schedule_detail", "created_at", "updated_at", "created_by"]
+        fields = ["type_display", self.schedule_field(request, obj), "created_at", "updated_at", "created_by"]
         if not (obj.available and self.has_change_permission(request, obj)):
             fields.append("default_args_display")
         return fields

@@ -25,6 +25,7 @@ from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
 from jobs.runs.cancel import run_cancel
 from jobs.runs.services import run_rerun
+from jobs.units import run_progress_text
 
 ERRORS_SHOWN = 1000
 RERUN_ACTION_LIMIT = 100
@@ -142,9 +143,8 @@ class RunAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress_display(self, run):
-        if run.progress_total:
-            return f"{run.progress_done or 0:,} / {run.progress_total:,}"
-        return f"{run.progress_done:,}" if run.progress_done else ""
+        # The list defers counters (HEAVY_FIELDS): no records-read figure here, no query per row.
+        return run_progress_text(run, with_counters=False)
 
     @admin.display(description="job")
     def job_link(self, run):
@@ -255,6 +255,7 @@ class RunAdmin(admin.ModelAdmin):
             "can_cancel": self.has_cancel_permission(request),
             "can_rerun": self.has_run_permission(request) and run.job.available,
             "duration": duration_text(run.duration),
+            "progress_text": run_progress_text(run),
             **children_context(run, request.GET.get("children_page")),
         }
 

@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 
 from jobs.durations import duration_text
 from jobs.models import Run, RunLog
+from jobs.units import run_progress_text
 
 LOG_PAGE_SIZE = 200
 LOG_POLL_LIMIT = 500
@@ -118,6 +119,7 @@ def run_state(run: Run) -> dict:
         "duration_seconds": duration.total_seconds() if duration is not None else None,
         "duration_text": duration_text(duration),
         "errors_total": len(run.errors or []),
+        "progress_text": run_progress_text(run),  # jobs.units: sizes, records read, rate, time left
         # The run page's read-only timing fields, so they do not stay "-" while the run goes on.
         "shown": {name: _shown(getattr(run, name)) for name in ("started_at", "finished_at", "heartbeat_at")},
     }

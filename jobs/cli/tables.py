@@ -20,6 +20,7 @@ from jobs.durations import duration_text
 from jobs.models import Job, Run, attach_last_run
 from jobs.registry import registry
 from jobs.scheduling.store import schedule_describe, schedule_next_fire_times
+from jobs.units import run_progress_text
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,8 @@ def when(value) -> str:
 
 
 def run_progress(run: Run) -> str:
-    if run.progress_total:
-        return f"{run.progress_done or 0}/{run.progress_total}"
-    return str(run.progress_done) if run.progress_done is not None else ""
+    """Progress in the job type's unit, with rate and time left (``jobs.units``)."""
+    return run_progress_text(run)
 
 
 def table(title: str, columns: Iterable[Column], rows: Iterable[Any]) -> Table:

@@ -1,4 +1,4 @@
-"""End to end in headless Chromium: log in, run a job from its page, watch the run finish live; a viewer's 403."""
+"""End to end in headless Chromium: log in, run a job from its page, watch the run finish live; what a viewer sees."""
 
 import os
 
@@ -97,6 +97,33 @@ def test_live_log_keeps_only_the_newest_lines(live_server, celery_worker, admin_
 
 
 @pytest.mark.browser
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_run_page_shows_the_results_when_the_run_ends(live_server, celery_worker, admin_user, browser_page):
+    from jobs.runs.dispatch import run_enqueue
+    from jobs.runs.services import run_create
+
+    job = JobFactory(title="Partial echo", task_type="test_partial", default_args={"bad": 2, "good": 3})
+    run = run_create(job=job, trigger=Run.Trigger.ADMIN, enqueue=False)
+    page = browser_page
+    log_in(page, live_server, f"/admin/jobs/run/{run.pk}/change/")
+    page.wait_for_selector("#jobs-run-status [data-status=queued]")
+    assert page.locator("#jobs-run-errors").count() == 0
+    page.evaluate("document.body.dataset.noReload = 'yes'")
+    run_enqueue(run=run)
+
+    page.wait_for_selector("#jobs-run-status [data-status=partial_success]", timeout=60_000)
+    # The errored entries and the tools of an ended run arrive without a reload.
+    page.wait_for_selector("#jobs-run-errors", timeout=30_000)
+    assert page.evaluate("document.body.dataset.noReload") == "yes"
+    assert "entry-1" in page.inner_text("#jobs-run-errors")
+    assert "Errored entries (2)" in page.inner_text("#jobs-run-errors h2")
+    assert page.is_visible("#jobs-rerun-button")
+    assert page.locator("#jobs-cancel-button").count() == 0 or page.is_hidden("#jobs-cancel-button")
+    assert page.is_hidden("#jobs-run-reload")
+
+
+@pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_viewer_following_a_forbidden_link_sees_why(live_server, browser_page):
     # A transactional test may run after the flush that removed the migration's groups.
@@ -106,10 +133,22 @@ def test_a_viewer_following_a_forbidden_link_sees_why(live_server, browser_page)
     job = JobFactory(title="Nightly echo")
     page = browser_page
 
+    run = Run.objects.create(job=job, status=Run.Status.RUNNING, trigger=Run.Trigger.ADMIN)
     log_in(page, live_server, f"/admin/jobs/job/{job.pk}/change/", username="viewer", password="password")
-    page.get_by_role("link", name="Edit schedule").click()
+    # Only the actions the viewer may take are shown: the schedule without its edit button, no "Run now".
+    page.wait_for_selector(".field-schedule_summary")
+    assert page.get_by_role("link", name="Edit schedule").count() == 0
+    assert page.get_by_role("link", name="Run now").count() == 0
+    page.goto(f"{live_server.url}/admin/jobs/run/{run.pk}/change/")
+    page.wait_for_selector("#jobs-run-status")
+    assert page.locator("#jobs-cancel-button").count() == 0
+    assert page.locator("#jobs-rerun-button").count() == 0
+    page.goto(f"{live_server.url}/admin/jobs/run/")
+    assert page.locator("select[name=action] option[value=cancel_selected]").count() == 0
+    assert page.locator("select[name=action] option[value=rerun_selected]").count() == 0
 
-    page.wait_for_url(f"**/admin/jobs/job/{job.pk}/schedule/")
+    # A URL typed by hand gets the styled 403 page.
+    page.goto(f"{live_server.url}/admin/jobs/job/{job.pk}/schedule/")
     assert page.inner_text("#site-name").strip() == "Jobsite administration"
     assert page.title() == "Permission denied | Jobsite administration"
     assert "needs the permission “Can change job”" in page.inner_text("#jobsite-forbidden-reason")
