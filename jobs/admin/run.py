@@ -11,6 +11,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -23,7 +24,7 @@ from jobs.admin.views import LEVELS, LOG_PAGE_SIZE, LogFilter, log_page, run_log
 from jobs.durations import duration_text
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
-from jobs.runs.cancel import run_cancel
+from jobs.runs.cancel import cancel_grace_seconds, run_cancel
 from jobs.runs.services import run_rerun
 from jobs.units import run_progress_text
 
@@ -165,8 +166,16 @@ class RunAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel selected runs", permissions=["cancel"])
     def cancel_selected(self, request, queryset):
+        active = queryset.filter(status__in=Run.ACTIVE_STATUSES)
+        if request.POST.get("post") != "yes":
+            # Ask first, as Django's delete action does (the form posts back with post=yes).
+            runs = list(active.select_related("job").defer(*HEAVY_FIELDS)[:RERUN_ACTION_LIMIT])
+            if not runs:
+                messages.info(request, "None of the selected runs is active: nothing to cancel.")
+                return None
+            return self._cancel_confirmation(request, runs, action_url="", list_action=True)
         done = 0
-        for run in queryset.filter(status__in=Run.ACTIVE_STATUSES).defer(*HEAVY_FIELDS):
+        for run in active.defer(*HEAVY_FIELDS):
             try:
                 run = run_cancel(run=run, user=request.user)
             except RunNotCancellable:
@@ -264,12 +273,34 @@ class RunAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         return None
 
+    def _cancel_confirmation(self, request, runs, *, action_url, list_action=False):
+        for run in runs:
+            run.progress_text = run_progress_text(run, with_counters=False)
+        back = reverse("admin:jobs_run_change", args=[runs[0].pk]) if not list_action else request.get_full_path()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Cancel run?" if len(runs) == 1 else f"Cancel {len(runs)} runs?",
+            "runs": runs,
+            "grace": f"{cancel_grace_seconds():g}",
+            "action_url": action_url,
+            "list_action": list_action,
+            "back_url": back,
+        }
+        return TemplateResponse(request, "admin/jobs/run/cancel_confirm.html", context)
+
     def cancel_view(self, request, object_id):
+        """GET: ask for confirmation; POST: cancel (or ask to stop) the run."""
         if not self.has_cancel_permission(request):
             raise PermissionDenied("Cancelling a run needs the permission “Can cancel runs” (jobs.cancel_run).")
+        run = self._run_or_404(request, object_id)
+        if request.method == "GET":
+            if not run.is_active:
+                messages.info(request, f"Run {run.pk} has already ended ({run.get_status_display().lower()}).")
+                return HttpResponseRedirect(reverse("admin:jobs_run_change", args=[run.pk]))
+            return self._cancel_confirmation(request, [run], action_url=request.path)
         if (refused := self._post_only(request)) is not None:
             return refused
-        run = self._run_or_404(request, object_id)
         try:
             run = run_cancel(run=run, user=request.user)
         except RunNotCancellable as exc:

@@ -363,7 +363,12 @@ def test_list_actions_cancel_and_run_again(operator):
     job = JobFactory(task_type="test_echo")
     queued = RunFactory(job=job, status=Run.Status.QUEUED)
     done = RunFactory(job=job, status=Run.Status.SUCCESS, args={"lines": 7})
+    # The action asks first and cancels nothing until confirmed.
     response = operator.post(RUNS_URL, {"action": "cancel_selected", "_selected_action": [queued.pk, done.pk]})
+    assert response.status_code == 200 and "Cancel this run?" in response.content.decode()
+    queued.refresh_from_db()
+    assert queued.status == Run.Status.QUEUED
+    response = operator.post(RUNS_URL, {"action": "cancel_selected", "_selected_action": [queued.pk, done.pk], "post": "yes"})
     assert response.status_code == 302
     queued.refresh_from_db()
     assert queued.status == Run.Status.CANCELLED
@@ -564,3 +569,19 @@ def test_run_list_date_drill_down_still_offers_show_all(su):
     RunFactory(status=Run.Status.SUCCESS)
     assert "Show all" in su.get(RUNS_URL, {"created_at__gte": "2000-01-01 00:00:00+00:00"}).content.decode()
     assert "Show all" not in su.get(RUNS_URL, {"o": "-1"}).content.decode()
+
+
+def test_cancel_asks_for_confirmation_first(operator):
+    run = RunFactory(job=JobFactory(task_type="test_echo"), status=Run.Status.RUNNING, progress_done=15_000, progress_total=60_000)
+    response = operator.get(run_url(run, "cancel"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Cancel this run?" in html and "15,000 of 60,000 records (25.0%)" in html
+    run.refresh_from_db()
+    assert run.status == Run.Status.RUNNING
+    assert operator.post(run_url(run, "cancel")).status_code == 302
+    run.refresh_from_db()
+    assert run.status == Run.Status.CANCELLING and run.cancelled_by == operator.user
+    # An ended run has nothing to confirm: back to its page.
+    done = RunFactory(status=Run.Status.SUCCESS)
+    assert operator.get(run_url(done, "cancel"))["Location"] == run_url(done)

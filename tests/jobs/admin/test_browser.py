@@ -1,6 +1,7 @@
 """End to end in headless Chromium: log in, run a job from its page, watch the run finish live; what a viewer sees."""
 
 import os
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -121,6 +122,37 @@ def test_the_run_page_shows_the_results_when_the_run_ends(live_server, celery_wo
     assert page.is_visible("#jobs-rerun-button")
     assert page.locator("#jobs-cancel-button").count() == 0 or page.is_hidden("#jobs-cancel-button")
     assert page.is_hidden("#jobs-run-reload")
+
+
+@pytest.mark.browser
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_cancel_asks_first_and_the_run_says_who_cancelled_it_and_how_far_it_got(
+    live_server, celery_worker, admin_user, browser_page
+):
+    from jobs.runs.services import run_create
+
+    job = JobFactory(title="Slow records", task_type="test_slow", default_args={"seconds": 120, "records": 60_000})
+    run = run_create(job=job, trigger=Run.Trigger.ADMIN)
+    page = browser_page
+    log_in(page, live_server, f"/admin/jobs/run/{run.pk}/change/")
+    page.wait_for_selector("#jobs-run-status [data-status=running]", timeout=60_000)
+    page.wait_for_function("/ of 60,000 records/.test(document.querySelector('.jobs-progress-text').textContent)")
+
+    page.click("#jobs-cancel-button")
+    page.wait_for_url(f"**/admin/jobs/run/{run.pk}/cancel/")
+    assert "Cancel this run?" in page.inner_text("#content-main")
+    run.refresh_from_db()
+    assert run.status == Run.Status.RUNNING  # nothing happens before the confirmation
+    page.click("#jobs-cancel-confirm")
+
+    page.wait_for_url(f"**/admin/jobs/run/{run.pk}/change/")
+    page.wait_for_selector("#jobs-run-status [data-status=cancelled]", timeout=60_000)
+    message = page.inner_text("#jobs-run-message")
+    assert re.fullmatch(r"cancelled by admin after [\d,]+ of 60,000 records", message.strip()), message
+    page.wait_for_function("document.querySelector('#jobs-run-logs').textContent.includes('by=admin')")
+    run.refresh_from_db()
+    assert run.status == Run.Status.CANCELLED and run.cancelled_by == admin_user and run.message == message.strip()
 
 
 @pytest.mark.browser
