@@ -25,6 +25,7 @@ from jobs.durations import duration_text
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
 from jobs.runs.cancel import cancel_grace_seconds, run_cancel
+from jobs.runs.quiet import quiet_runs_q
 from jobs.runs.services import run_rerun
 from jobs.units import run_progress_text
 
@@ -57,6 +58,32 @@ class JobFilter(admin.SimpleListFilter):
         return queryset.filter(job_id=int(value))
 
 
+class QuietSystemRunsFilter(admin.SimpleListFilter):
+    """Hides the runs of housekeeping jobs that did nothing (``jobs.runs.quiet``) unless asked to show them."""
+
+    title = "quiet system runs"
+    parameter_name = "quiet"
+    SHOW = "show"
+
+    def lookups(self, request, model_admin):
+        return [(self.SHOW, "Shown")]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() != self.SHOW,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Hidden",
+        }
+        yield {
+            "selected": self.value() == self.SHOW,
+            "query_string": changelist.get_query_string({self.parameter_name: self.SHOW}),
+            "display": "Shown",
+        }
+
+    def queryset(self, request, queryset):
+        return queryset if self.value() == self.SHOW else queryset.exclude(quiet_runs_q())
+
+
 class RunChangeList(UncountedChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         return super().get_queryset(request, exclude_parameters).defer(*HEAVY_FIELDS)
@@ -65,7 +92,9 @@ class RunChangeList(UncountedChangeList):
 class RunAdmin(admin.ModelAdmin):
     list_display = ["id", "job_title", "status_display", "trigger", "created_at", "duration_display", "progress_display", "started_by"]
     list_display_links = ["id"]
-    list_filter = [LevelFilter, "status", JobFilter, "trigger", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        LevelFilter, "status", JobFilter, "trigger", ("created_at", admin.DateFieldListFilter), QuietSystemRunsFilter,
+    ]
     search_fields = ["job__title", "=task_id", "message"]
     list_select_related = ["job", "started_by"]
     list_per_page = 50  # rendering a row costs ~0.5 ms; 50 keeps the page well under 150 ms

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from jobs.admin.forms import ARG_PREFIX
 from jobs.models import Job, Run, RunLog
+from jobs.runs.quiet import QUIET_MESSAGE
 from tests.factories import JobFactory, RunFactory, UserFactory
 from tests.jobs.admin.test_forms import JOB_BASE
 
@@ -585,3 +586,18 @@ def test_cancel_asks_for_confirmation_first(operator):
     # An ended run has nothing to confirm: back to its page.
     done = RunFactory(status=Run.Status.SUCCESS)
     assert operator.get(run_url(done, "cancel"))["Location"] == run_url(done)
+
+
+def test_the_run_list_hides_quiet_system_runs_until_asked(su):
+    reaper = Job.objects.get(task_type="reap_lost_runs")
+    quiet = [RunFactory(job=reaper, status=Run.Status.SUCCESS, message=QUIET_MESSAGE) for _ in range(3)]
+    busy = RunFactory(job=reaper, status=Run.Status.SUCCESS, message="1 lost, 0 cancelled")
+    echo = RunFactory(job=JobFactory(task_type="test_echo"), status=Run.Status.SUCCESS, message=QUIET_MESSAGE)
+
+    def listed(query=""):
+        html = su.get(RUNS_URL + query).content.decode()
+        return {int(pk) for pk in re.findall(r'href="/admin/jobs/run/(\d+)/change/', html)}
+
+    assert listed() == {busy.pk, echo.pk}
+    assert listed("?quiet=show") == {busy.pk, echo.pk, *(run.pk for run in quiet)}
+    assert 'href="?quiet=show"' in su.get(RUNS_URL).content.decode()
