@@ -46,6 +46,7 @@ def test_run_waits_for_a_worker_on_sqlite_and_the_filesystem_broker(embedded_env
     assert "demo job" in done.stdout and "Echo" in done.stdout
     database = tmp_path / "jobsite.sqlite3"
     assert database.exists() and (tmp_path / "broker" / "queue").is_dir()
+    assert (tmp_path / "imports").is_dir()  # the README's `cp dump.zip var/imports/` works after migrate
 
     worker = worker_start(concurrency=2, log_path=tmp_path / "worker.log", env=embedded_env)
     try:

@@ -30,9 +30,14 @@ def _source_validate(value: str):
         raise ValidationError("'..' is not allowed in paths.")
 
 
+SOURCE_PATH_HELP = "A path is relative to the import folder (VOCABULARIES_IMPORT_DIR, by default var/imports/)."
+
+
 def _arguments(source_help: str, *, with_since: bool = True) -> dict:
     arguments = {
-        "source": fields.String(load_default="", validate=_source_validate, metadata={"help": source_help}),
+        "source": fields.String(
+            load_default="", validate=_source_validate, metadata={"help": f"{source_help} {SOURCE_PATH_HELP}"}
+        ),
         "dry_run": fields.Boolean(
             load_default=False, metadata={"help": "Parse, validate and count what would change; write nothing."}
         ),

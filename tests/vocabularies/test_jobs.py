@@ -16,6 +16,7 @@ from tests.vocabularies import openaire_fixtures as ofx
 from tests.vocabularies import orcid_fixtures as ofx_orcid
 from tests.vocabularies.conftest import openaire_tar, orcid_targz, ror_sample, ror_zip
 from tests.vocabularies.test_zenodo import zenodo_routes
+from vocabularies.apps import import_dir_create
 from vocabularies.models import Affiliation, Award, Funder, Name
 
 RECORDS = ror_sample()
@@ -241,3 +242,14 @@ def test_ror_jobs_parse_in_several_processes(import_dir, settings, monkeypatch, 
             context.deactivate(token)
         assert model.objects.count() == (120 if model is Affiliation else len(funders)) > 0
         assert run.counters == {expected: model.objects.count()} and run.done == run.total
+
+
+def test_the_source_help_says_paths_are_relative_to_the_import_folder():
+    for type_id in ("ror_affiliations", "ror_funders", "orcid_names", "openaire_awards"):
+        assert "relative to the import folder" in registry.get(type_id).schema().fields["source"].metadata["help"]
+
+
+def test_migrate_creates_the_import_folder(settings, tmp_path):
+    settings.VOCABULARIES_IMPORT_DIR = str(tmp_path / "var" / "imports")
+    import_dir_create()
+    assert (tmp_path / "var" / "imports").is_dir()
