@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from jobs.admin.deletion import deletion_summary
-from jobs.admin.display import ago, status_badge, unavailable_badge
+from jobs.admin.display import ago, status_badge, type_badge, unavailable_badge
 from jobs.admin.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
 from jobs.admin.schedule import ScheduleAdminMixin
 from jobs.arguments import run_arguments_build
@@ -97,7 +97,8 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
         registered = job.registered_task
         if registered is None:
             return format_html("{} <code>{}</code>", unavailable_badge(), job.task_type)
-        return registered.title or job.task_type
+        # The id, not the type's title: a job is usually named like its type, so the title repeated it.
+        return type_badge(job.task_type, registered.title)
 
     @admin.display(description="last run", ordering="last_run_id")
     def last_run_display(self, job):
@@ -160,6 +161,8 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="default arguments")
     def default_args_display(self, job):
+        if not job.default_args:
+            return format_html('<span class="jobs-muted">{}</span>', "none: the job type's defaults apply")
         return format_html('<pre class="jobs-json">{}</pre>', json.dumps(job.default_args, indent=2, ensure_ascii=False))
 
     def add_view(self, request, form_url="", extra_context=None):

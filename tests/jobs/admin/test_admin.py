@@ -601,3 +601,14 @@ def test_the_run_list_hides_quiet_system_runs_until_asked(su):
     assert listed() == {busy.pk, echo.pk}
     assert listed("?quiet=show") == {busy.pk, echo.pk, *(run.pk for run in quiet)}
     assert 'href="?quiet=show"' in su.get(RUNS_URL).content.decode()
+
+
+def test_polish_type_ids_empty_defaults_and_real_time_zones(su, viewer):
+    job = JobFactory(title="Echo", task_type="test_echo", default_args={})
+    html = su.get(JOBS_URL).content.decode()
+    assert '<code class="jobs-type" title="Echo">test_echo</code>' in html  # not "Echo" twice
+    html = viewer.get(job_url(job)).content.decode()
+    assert "none: the job type&#x27;s defaults apply" in html and "<pre class=\"jobs-json\">{}</pre>" not in html
+    html = su.get(job_url(job, "schedule")).content.decode()
+    assert 'value="Europe/Zurich"' in html and 'value="UTC"' in html
+    assert 'value="Factory"' not in html and 'value="localtime"' not in html
