@@ -249,6 +249,10 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
                         self.log_change(request, job, f"Ran job: run {run.pk}")
                         messages.success(request, f"Run {run.pk} of {job} queued.")
                         return HttpResponseRedirect(reverse("admin:jobs_run_change", args=[run.pk]))
+                override = form.cleaned_data.get("override")
+                if preview is not None and override is not None:
+                    # The fields show what the previewed override asks for, not the job's defaults.
+                    form = run_now_form_class(job, initial_args=override)(initial={"override": override})
         else:
             form = form_class()
             try:
@@ -258,7 +262,9 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
         fieldsets = []
         if form.argument_names:
             fieldsets.append((None, {"fields": form.argument_field_names()}))
-        fieldsets.append(("Advanced: arguments as JSON", {"fields": ["override"], "classes": ["collapse"]}))
+        # An override that was given stays open: hiding it made the page contradict its preview.
+        override_given = request.method == "POST" and bool(request.POST.get("override", "").strip())
+        fieldsets.append(("Advanced: arguments as JSON", {"fields": ["override"], "classes": [] if override_given else ["collapse"]}))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

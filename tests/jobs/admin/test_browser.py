@@ -157,6 +157,27 @@ def test_cancel_asks_first_and_the_run_says_who_cancelled_it_and_how_far_it_got(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+def test_run_now_keeps_the_previewed_override_open_and_the_fields_in_step(live_server, admin_user, browser_page):
+    job = JobFactory(title="Override echo", task_type="test_echo", default_args={"lines": 3, "message": "default"})
+    page = browser_page
+    log_in(page, live_server, f"/admin/jobs/job/{job.pk}/run/")
+    page.click("text=Advanced: arguments as JSON")
+    page.fill("#id_override", '{"message": "from-json", "lines": 2}')
+    page.click("input[name=_preview]")
+
+    page.wait_for_selector("#jobs-preview")
+    assert '"from-json"' in page.inner_text("#jobs-preview")
+    assert page.is_visible("#id_override")  # still open after the preview
+    assert '"from-json"' in page.input_value("#id_override")
+    assert page.input_value("#id_arg__message") == "from-json"
+    assert page.input_value("#id_arg__lines") == "2"
+    page.click("input[name=_run]")
+    page.wait_for_url("**/admin/jobs/run/*/change/")
+    assert Run.objects.get(job=job).args == {"message": "from-json", "lines": 2}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
 def test_a_viewer_following_a_forbidden_link_sees_why(live_server, browser_page):
     # A transactional test may run after the flush that removed the migration's groups.
     viewers, _ = Group.objects.get_or_create(name="Job viewers")
