@@ -49,7 +49,11 @@ def _arguments(source_help: str, *, with_since: bool = True) -> dict:
     if with_since:
         arguments["since"] = fields.AwareDateTime(
             load_default=None, allow_none=True,
-            metadata={"help": "Skip records not modified since then. Default: start of the last successful full run."},
+            metadata={"help": (
+                "Read only records modified since then; the others count as “skipped (since)”. Empty: the start of "
+                "the last successful full run, so a second import reads only what changed. To read every record, "
+                "give an early time such as 1970-01-01 00:00."
+            )},
         )
     return arguments
 

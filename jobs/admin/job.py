@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import ago, status_badge, type_badge, unavailable_badge
 from jobs.admin.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
+from jobs.admin.preview import arguments_notes
 from jobs.admin.schedule import ScheduleAdminMixin
 from jobs.arguments import run_arguments_build
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
@@ -275,6 +276,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
             "errors": helpers.AdminErrorList(form, []),
             "preview": json.dumps(preview, indent=2, ensure_ascii=False) if preview is not None else None,
             "preview_error": preview_error,
+            "preview_notes": arguments_notes(preview),
             "change_url": change_url,
             "media": self.media + form.media,
         }

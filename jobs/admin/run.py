@@ -19,6 +19,7 @@ from jobs import conf
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import status_badge
 from jobs.admin.pagination import EstimatedCountPaginator, UncountedChangeList
+from jobs.admin.preview import arguments_notes
 from jobs.admin.subtasks import LevelFilter, children_context
 from jobs.admin.views import LEVELS, LOG_PAGE_SIZE, LogFilter, log_page, run_logs_download, run_status_response
 from jobs.durations import duration_text
@@ -347,11 +348,22 @@ class RunAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:jobs_run_change", args=[run.pk]))
 
     def rerun_view(self, request, object_id):
+        """GET: preview the arguments the new run gets; POST: queue it."""
         if not self.has_run_permission(request):
             raise PermissionDenied("Running a job again needs the permission “Can run jobs” (jobs.run_job).")
+        run = self._run_or_404(request, object_id)
+        if request.method == "GET":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Run {run.job.title} again?",
+                "run": run,
+                "args_json": json.dumps(run.args, indent=2, ensure_ascii=False, sort_keys=True),
+                "notes": arguments_notes(run.args),
+            }
+            return TemplateResponse(request, "admin/jobs/run/rerun_confirm.html", context)
         if (refused := self._post_only(request)) is not None:
             return refused
-        run = self._run_or_404(request, object_id)
         try:
             new = run_rerun(run=run, user=request.user)
         except JobTypeUnavailable as exc:

@@ -123,6 +123,15 @@ def test_the_run_page_shows_the_results_when_the_run_ends(live_server, celery_wo
     assert page.locator("#jobs-cancel-button").count() == 0 or page.is_hidden("#jobs-cancel-button")
     assert page.is_hidden("#jobs-run-reload")
 
+    # Run again shows the arguments the new run gets before it starts.
+    page.click("#jobs-rerun-button")
+    page.wait_for_url(f"**/admin/jobs/run/{run.pk}/rerun/")
+    assert '"bad": 2' in page.inner_text("#jobs-preview")
+    assert Run.objects.filter(job=job).count() == 1
+    page.click("#jobs-rerun-confirm")
+    page.wait_for_url(lambda url: url.endswith("/change/") and f"/run/{run.pk}/" not in url)
+    assert Run.objects.filter(job=job).count() == 2
+
 
 @pytest.mark.browser
 @pytest.mark.worker
