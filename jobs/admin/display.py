@@ -31,6 +31,13 @@ def ago(when: dt.datetime | None, *, now: dt.datetime | None = None) -> str:
     return f"{timesince(when, now).split(',')[0]} ago"
 
 
+def time_text(value: dt.datetime | None, *, empty: str = "-") -> str:
+    """A moment in local time with seconds, "2026-12-01 22:15:03" (the CLI's format); runs last seconds."""
+    if value is None:
+        return empty
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) else value.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def type_badge(type_id: str, title: str):
     """A job type as its id (what ``manage.py jobs`` and the filters use), its title on hover."""
     return format_html('<code class="jobs-type" title="{}">{}</code>', title or type_id, type_id)

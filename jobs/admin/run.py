@@ -18,80 +18,28 @@ from django.utils.html import format_html
 from jobs import conf
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import status_badge
-from jobs.admin.pagination import EstimatedCountPaginator, UncountedChangeList
+from jobs.admin.pagination import EstimatedCountPaginator
 from jobs.admin.preview import arguments_notes
+from jobs.admin.run_list import HEAVY_FIELDS, JobFilter, QuietSystemRunsFilter, RunChangeList, time_column
 from jobs.admin.subtasks import LevelFilter, children_context
 from jobs.admin.views import LEVELS, LOG_PAGE_SIZE, LogFilter, log_page, run_logs_download, run_status_response
 from jobs.durations import duration_text
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
 from jobs.runs.cancel import cancel_grace_seconds, run_cancel
-from jobs.runs.quiet import quiet_runs_q
 from jobs.runs.services import run_rerun
 from jobs.units import run_progress_text
 
 ERRORS_SHOWN = 1000
 RERUN_ACTION_LIMIT = 100
-HEAVY_FIELDS = ("args", "counters", "errors", "traceback")
+TIMES = ("created_at", "started_at", "finished_at", "heartbeat_at", "due_at")  # shown as <name>_display
 MATCHED_JOBS_LISTED = 1000  # a search matching more jobs matches so many runs that the newest are found at once
 
 
-class JobFilter(admin.SimpleListFilter):
-    """Runs of one job; lists jobs by title (the selected one always, at most ``shown`` in all)."""
-
-    title = "job"
-    parameter_name = "job"
-    shown = 100
-
-    def lookups(self, request, model_admin):
-        jobs = list(Job.objects.order_by("title", "pk").values_list("pk", "title")[: self.shown])
-        value = self.value()
-        if value and value.isdigit() and all(str(pk) != value for pk, _ in jobs):
-            jobs += list(Job.objects.filter(pk=int(value)).values_list("pk", "title"))
-        return [(str(pk), title) for pk, title in jobs]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        if not value.isdigit():
-            return queryset.none()
-        return queryset.filter(job_id=int(value))
-
-
-class QuietSystemRunsFilter(admin.SimpleListFilter):
-    """Hides the runs of housekeeping jobs that did nothing (``jobs.runs.quiet``) unless asked to show them."""
-
-    title = "quiet system runs"
-    parameter_name = "quiet"
-    SHOW = "show"
-
-    def lookups(self, request, model_admin):
-        return [(self.SHOW, "Shown")]
-
-    def choices(self, changelist):
-        yield {
-            "selected": self.value() != self.SHOW,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "Hidden",
-        }
-        yield {
-            "selected": self.value() == self.SHOW,
-            "query_string": changelist.get_query_string({self.parameter_name: self.SHOW}),
-            "display": "Shown",
-        }
-
-    def queryset(self, request, queryset):
-        return queryset if self.value() == self.SHOW else queryset.exclude(quiet_runs_q())
-
-
-class RunChangeList(UncountedChangeList):
-    def get_queryset(self, request, exclude_parameters=None):
-        return super().get_queryset(request, exclude_parameters).defer(*HEAVY_FIELDS)
-
-
 class RunAdmin(admin.ModelAdmin):
-    list_display = ["id", "job_title", "status_display", "trigger", "created_at", "duration_display", "progress_display", "started_by"]
+    list_display = [
+        "id", "job_title", "status_display", "trigger", "created_display", "duration_display", "progress_display", "started_by",
+    ]
     list_display_links = ["id"]
     list_filter = [
         LevelFilter, "status", JobFilter, "trigger", ("created_at", admin.DateFieldListFilter), QuietSystemRunsFilter,
@@ -106,12 +54,12 @@ class RunAdmin(admin.ModelAdmin):
     change_form_template = "admin/jobs/run/change_form.html"
     fieldsets = [
         (None, {"fields": ["job_link", "trigger", "started_by", "cancelled_by", "attempt_display", "retry_of_link"]}),
-        ("Timing", {"fields": ["created_at", "started_at", "finished_at", "duration_display", "heartbeat_at", "due_at"]}),
+        ("Timing", {"fields": [*(f"{name}_display" for name in TIMES[:3]), "duration_display", *(f"{name}_display" for name in TIMES[3:])]}),
         ("Worker", {"fields": ["queue", "task_id", "host"], "classes": ["collapse"]}),
     ]
     readonly_fields = [
-        "job_link", "trigger", "started_by", "cancelled_by", "attempt_display", "retry_of_link", "created_at", "started_at",
-        "finished_at", "duration_display", "heartbeat_at", "due_at", "queue", "task_id", "host",
+        "job_link", "trigger", "started_by", "cancelled_by", "attempt_display", "retry_of_link",
+        *(f"{name}_display" for name in TIMES), "duration_display", "queue", "task_id", "host",
     ]
 
     class Media:
@@ -167,6 +115,14 @@ class RunAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_display(self, run):
         return status_badge(run.status, run.get_status_display())
+
+    # Times with seconds (jobs.admin.display.time_text): a run often lasts less than a minute.
+    created_display = time_column("created_at", "created", ordering="created_at")
+    created_at_display = time_column("created_at", "created at")
+    started_at_display = time_column("started_at", "started at")
+    finished_at_display = time_column("finished_at", "finished at")
+    heartbeat_at_display = time_column("heartbeat_at", "heartbeat at")
+    due_at_display = time_column("due_at", "due at")
 
     @admin.display(description="duration")
     def duration_display(self, run):

@@ -10,8 +10,8 @@ import logging
 from dataclasses import dataclass, field
 
 from django.http import JsonResponse, StreamingHttpResponse
-from django.utils import formats, timezone
 
+from jobs.admin.display import time_text
 from jobs.durations import duration_text
 from jobs.models import Run, RunLog
 from jobs.units import run_progress_text
@@ -97,8 +97,8 @@ def log_line_json(line: RunLog) -> dict:
 
 
 def _shown(value) -> str:
-    """A time as the admin's read-only fields show it (local time, the site's format), or "-"."""
-    return formats.localize(timezone.template_localtime(value)) if value is not None else "-"
+    """A time as the run page's read-only fields show it (local time with seconds), or "-"."""
+    return time_text(value)
 
 
 def run_state(run: Run) -> dict:

@@ -25,7 +25,7 @@ window.addEventListener('DOMContentLoaded', () => {
     $('jobs-run-status').replaceChildren(badge);
     text($('jobs-run-duration'), data.duration_text);
     for (const [name, value] of Object.entries(data.shown || {})) {
-      text(document.querySelector('.field-' + name + ' .readonly'), value);
+      text(document.querySelector('.field-' + name + ' .readonly, .field-' + name + '_display .readonly'), value);
     }
     text(document.querySelector('.field-duration_display .readonly'), data.duration_text);
     const progress = $('jobs-run-progress');

@@ -1,13 +1,15 @@
 """End to end in headless Chromium: log in, run a job from its page, watch the run finish live; what a viewer sees."""
 
+import datetime as dt
 import os
 import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
-from jobs.models import Run
-from tests.factories import JobFactory, UserFactory
+from jobs.models import Run, RunLog
+from tests.factories import JobFactory, RunFactory, UserFactory
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -65,8 +67,8 @@ def test_run_a_job_and_watch_it_finish(live_server, celery_worker, admin_user, b
     assert log_text.count("from-browser") == 3
     assert page.is_hidden("#jobs-cancel-button")
     # The read-only timing fields follow the run too (they said "-" until a reload).
-    page.wait_for_function("document.querySelector('.field-finished_at .readonly').textContent.trim() !== '-'")
-    assert page.inner_text(".field-started_at .readonly").strip() != "-"
+    page.wait_for_function("document.querySelector('.field-finished_at_display .readonly').textContent.trim() !== '-'")
+    assert page.inner_text(".field-started_at_display .readonly").strip() != "-"
     assert page.inner_text(".field-duration_display .readonly").strip() != "-"
     page.screenshot(path=f"{SCREENSHOT_DIR}/jobs-run-page.png", full_page=True)
     run.refresh_from_db()
@@ -183,6 +185,40 @@ def test_run_now_keeps_the_previewed_override_open_and_the_fields_in_step(live_s
     page.click("input[name=_run]")
     page.wait_for_url("**/admin/jobs/run/*/change/")
     assert Run.objects.get(job=job).args == {"message": "from-json", "lines": 2}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_filtering_the_log_keeps_the_page_on_the_log_and_times_show_seconds(live_server, admin_user, browser_page):
+    started = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=5)
+    run = RunFactory(
+        status=Run.Status.SUCCESS, started_at=started, finished_at=started + dt.timedelta(seconds=42),
+        args={"lines": 150, "message": "tall"},
+    )
+    RunLog.objects.bulk_create(
+        RunLog(run=run, seq=i, created_at=started, level=30 if i % 10 == 0 else 20, logger="t", message=f"line {i}")
+        for i in range(150)
+    )
+    page = browser_page
+    log_in(page, live_server, f"/admin/jobs/run/{run.pk}/change/")
+    page.wait_for_selector("#jobs-run-logs")
+    local = timezone.localtime(started)
+    assert page.inner_text(".field-started_at_display .readonly").strip() == local.strftime("%Y-%m-%d %H:%M:%S")
+
+    page.select_option("#jobs-log-filter select[name=log_level]", "30")
+    page.click("#jobs-log-filter input[type=submit]")
+    page.wait_for_url("**log_level=30**")
+    page.wait_for_function("window.scrollY > 0")
+    # Scrolled to the log's heading (or as far as the page goes), not back at the top of the page.
+    scrolled, expected = page.evaluate(
+        """() => {
+          const top = document.getElementById('jobs-logs-module').getBoundingClientRect().top + window.scrollY;
+          const most = document.scrollingElement.scrollHeight - window.innerHeight;
+          return [window.scrollY, Math.min(top, most)];
+        }"""
+    )
+    assert expected > 100 and abs(scrolled - expected) < 5
+    assert page.evaluate("document.querySelectorAll('#jobs-run-logs tbody tr').length") == 15
 
 
 @pytest.mark.browser
