@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py jobsite_demo
 	$(PY) manage.py seed_records
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile --port $${PORT:-8000}
+	PATH="$(abspath $(VENV))/bin:$$PATH" PORT=$${PORT:-8000} $(PY) -m jobsite.supervise Procfile
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
