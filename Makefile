@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(PY) manage.py jobsite_demo
 	$(PY) manage.py seed_records
 	$(PY) manage.py jobs apply
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile --port $${PORT:-8000}
+	PATH="$(abspath $(VENV))/bin:$$PATH" PORT=$${PORT:-8000} $(PY) -m jobsite.supervise Procfile
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

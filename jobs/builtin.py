@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 from jobs.registry import RegisteredTask
 from jobs.runs.context import current_run
 from jobs.runs.purge import runs_purge
+from jobs.runs.quiet import quiet_message
 from jobs.runs.reaper import runs_reap
 
 
@@ -39,7 +40,8 @@ def reap_lost_runs():
     run = current_run()
     for name, value in counts.items():
         run.count(name, value)
-    return {"message": ", ".join(f"{value} {name}" for name, value in counts.items())}
+    # "nothing to do" marks a quiet run: the run list hides those by default (jobs.runs.quiet).
+    return {"message": quiet_message(counts, describe=lambda c: ", ".join(f"{value} {name}" for name, value in c.items()))}
 
 
 class ReapLostRuns(RegisteredTask):

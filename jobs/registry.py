@@ -29,6 +29,8 @@ class RegisteredTask:
     description: str = ""
     task = None
     arguments_schema: dict | type[Schema] | None = None
+    # What ``current_run().progress(done, total)`` counts: "bytes" or a plural noun (jobs.units).
+    progress_unit: str = "records"
 
     @classmethod
     def build_task_arguments(cls, job_obj, **kwargs):

@@ -235,6 +235,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A 403 is logged on one line, without the PermissionDenied traceback.
+    "filters": {"forbidden_without_traceback": {"()": "jobsite.logfilters.ForbiddenWithoutTraceback"}},
+    "loggers": {"django.request": {"filters": ["forbidden_without_traceback"]}},
     "root": {"handlers": ["console"], "level": env.str("JOBSITE_LOG_LEVEL", default="WARNING")},
 }
 

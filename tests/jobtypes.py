@@ -103,12 +103,17 @@ class Partial(RegisteredTask):
 
 
 @shared_task(name="tests.slow")
-def slow(seconds=5.0, obey_cancel=True):
+def slow(seconds=5.0, obey_cancel=True, records=0):
+    """Sleep ``seconds``; with ``records``, report 100 of them done every 0.05 s."""
     run = current_run()
     deadline = time.monotonic() + seconds
+    done = 0
     while time.monotonic() < deadline:
         if obey_cancel:
             run.raise_if_cancelled()
+        if records:
+            done = min(records, done + 100)
+            run.progress(done, records)
         time.sleep(0.05)
     return {"message": "slept"}
 
@@ -116,7 +121,10 @@ def slow(seconds=5.0, obey_cancel=True):
 class Slow(RegisteredTask):
     title = "Slow"
     task = slow
-    arguments_schema = {"seconds": fields.Float(load_default=5.0), "obey_cancel": fields.Boolean(load_default=True)}
+    arguments_schema = {
+        "seconds": fields.Float(load_default=5.0), "obey_cancel": fields.Boolean(load_default=True),
+        "records": fields.Integer(load_default=0),
+    }
 
 
 @shared_task(name="tests.fanout")

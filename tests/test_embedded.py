@@ -48,6 +48,7 @@ def test_run_waits_for_a_worker_on_sqlite_and_the_filesystem_broker(embedded_env
     assert database.exists()
     # Settings create no folder; the Celery app creates the broker's when it is configured.
     assert not (tmp_path / "broker").exists()
+    assert (tmp_path / "imports").is_dir()  # the README's `cp dump.zip var/imports/` works after migrate
 
     worker = worker_start(concurrency=2, log_path=tmp_path / "worker.log", env=embedded_env)
     try:

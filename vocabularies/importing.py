@@ -227,5 +227,11 @@ def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork,
         f"{counts['unchanged']} unchanged, {skipped} skipped (since), {counts['deleted']} deleted, "
         f"{run.errored} errored"
     )
-    logger.info("vocabulary_imported model=%s read=%s forked=%s %s", target.model.__name__, read, fork, dict(counts))
+    # key=value like every log line, with the numbers of the run's counters and message.
+    logger.info(
+        "vocabulary_imported model=%s dry_run=%s read=%s created=%s updated=%s unchanged=%s skipped=%s deleted=%s "
+        "errored=%s forked=%s",
+        target.model.__name__, dry_run, read, counts["created"], counts["updated"], counts["unchanged"], skipped,
+        counts["deleted"], run.errored, fork,
+    )
     return {"message": message}

@@ -35,6 +35,7 @@ SOURCE_RULES = (
 )
 
 
+
 def _arguments(source_help: str, *, with_since: bool = True) -> dict:
     arguments = {
         "source": fields.String(load_default="", validate=_source_validate, metadata={"help": source_help + SOURCE_RULES}),
@@ -49,7 +50,11 @@ def _arguments(source_help: str, *, with_since: bool = True) -> dict:
     if with_since:
         arguments["since"] = fields.AwareDateTime(
             load_default=None, allow_none=True,
-            metadata={"help": "Skip records not modified since then. Default: start of the last successful full run."},
+            metadata={"help": (
+                "Read only records modified since then; the others count as “skipped (since)”. Empty: the start of "
+                "the last successful full run, so a second import reads only what changed. To read every record, "
+                "give an early time such as 1970-01-01 00:00."
+            )},
         )
     return arguments
 
@@ -70,6 +75,8 @@ def last_full_success_start(job_obj) -> dt.datetime | None:
 
 
 class _VocabularyJob(RegisteredTask):
+    progress_unit = "bytes"  # the readers report bytes of the dump read (jobs.units shows MB)
+
     @classmethod
     def build_task_arguments(cls, job_obj, source="", since=None, dry_run=False, limit=None):
         if since is None:
@@ -163,6 +170,7 @@ class OpenaireAwards(RegisteredTask):
     """
 
     title = "Import OpenAIRE awards"
+    progress_unit = "bytes"
     description = "Create or update awards from the OpenAIRE Graph project.tar; funders linked by id prefix."
     task = openaire_awards
     arguments_schema = _arguments(

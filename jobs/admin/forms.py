@@ -287,8 +287,10 @@ class RunNowForm(ArgumentsMixin, forms.Form):
         return None
 
 
-def run_now_form_class(job: Job) -> type[RunNowForm]:
+def run_now_form_class(job: Job, *, initial_args: dict | None = None) -> type[RunNowForm]:
+    """The Run now form, its fields filled with ``initial_args`` (an override being previewed) or the job's defaults."""
     attrs: dict = {}
-    names = add_argument_fields(attrs, job.task_type, required=False, initial=job.default_args or {})
+    initial = initial_args if initial_args is not None else (job.default_args or {})
+    names = add_argument_fields(attrs, job.task_type, required=False, initial=initial)
     order = [ARG_PREFIX + name for name in names] + ["override"]
     return type("RunNowForm", (RunNowForm,), {**attrs, "argument_names": names, "job": job, "field_order": order})

@@ -16,9 +16,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from jobs.admin.deletion import deletion_summary
-from jobs.admin.display import ago, status_badge, unavailable_badge
+from jobs.admin.display import ago, status_badge, type_badge, unavailable_badge
 from jobs.admin.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
 from jobs.admin.job_charts import job_monitoring_context
+from jobs.admin.preview import arguments_notes
 from jobs.admin.schedule import ScheduleAdminMixin
 from jobs.admin.submit import active_run_for, run_created_message, run_token_for, run_token_from
 from jobs.arguments import run_arguments_build
@@ -99,7 +100,8 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
         registered = job.registered_task
         if registered is None:
             return format_html("{} <code>{}</code>", unavailable_badge(), job.task_type)
-        return registered.title or job.task_type
+        # The id, not the type's title: a job is usually named like its type, so the title repeated it.
+        return type_badge(job.task_type, registered.title)
 
     @admin.display(description="last run", ordering="last_run_id")
     def last_run_display(self, job):
@@ -134,7 +136,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
         if arguments:
             fieldsets.append(("Default arguments", {"fields": arguments}))
         if obj is not None:
-            fieldsets.append(("Schedule", {"fields": ["schedule_detail"]}))
+            fieldsets.append(("Schedule", {"fields": [self.schedule_field(request, obj)]}))
         fieldsets.append(
             (
                 "Run control",
@@ -149,7 +151,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fields = ["type_display", "schedule_detail", "created_at", "updated_at", "created_by"]
+        fields = ["type_display", self.schedule_field(request, obj), "created_at", "updated_at", "created_by"]
         if not (obj.available and self.has_change_permission(request, obj)):
             fields.append("default_args_display")
         return fields
@@ -162,6 +164,8 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="default arguments")
     def default_args_display(self, job):
+        if not job.default_args:
+            return format_html('<span class="jobs-muted">{}</span>', "none: the job type's defaults apply")
         return format_html('<pre class="jobs-json">{}</pre>', json.dumps(job.default_args, indent=2, ensure_ascii=False))
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -253,6 +257,10 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
                             self.log_change(request, job, f"Ran job: run {run.pk}")
                         run_created_message(request, run, job, created=created)
                         return HttpResponseRedirect(reverse("admin:jobs_run_change", args=[run.pk]))
+                override = form.cleaned_data.get("override")
+                if preview is not None and override is not None:
+                    # The fields show what the previewed override asks for, not the job's defaults.
+                    form = run_now_form_class(job, initial_args=override)(initial={"override": override})
         else:
             form = form_class()
             try:
@@ -262,7 +270,9 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
         fieldsets = []
         if form.argument_names:
             fieldsets.append((None, {"fields": form.argument_field_names()}))
-        fieldsets.append(("Advanced: arguments as JSON", {"fields": ["override"], "classes": ["collapse"]}))
+        # An override that was given stays open: hiding it made the page contradict its preview.
+        override_given = request.method == "POST" and bool(request.POST.get("override", "").strip())
+        fieldsets.append(("Advanced: arguments as JSON", {"fields": ["override"], "classes": [] if override_given else ["collapse"]}))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -273,6 +283,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
             "errors": helpers.AdminErrorList(form, []),
             "preview": json.dumps(preview, indent=2, ensure_ascii=False) if preview is not None else None,
             "preview_error": preview_error,
+            "preview_notes": arguments_notes(preview),
             "change_url": change_url,
             "media": self.media + form.media,
             "run_token": run_token_for(request),

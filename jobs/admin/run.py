@@ -11,59 +11,39 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from jobs import conf
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import status_badge
-from jobs.admin.pagination import EstimatedCountPaginator, UncountedChangeList
+from jobs.admin.pagination import EstimatedCountPaginator
+from jobs.admin.preview import arguments_notes
+from jobs.admin.run_list import HEAVY_FIELDS, JobFilter, QuietSystemRunsFilter, RunChangeList, time_column
 from jobs.admin.subtasks import LevelFilter, children_context
 from jobs.admin.views import LEVELS, LOG_PAGE_SIZE, LogFilter, log_page, run_logs_download, run_status_response
 from jobs.durations import duration_text
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
-from jobs.runs.cancel import run_cancel
+from jobs.runs.cancel import cancel_grace_seconds, run_cancel
 from jobs.runs.services import run_rerun
+from jobs.units import run_progress_text
 
 ERRORS_SHOWN = 1000
 RERUN_ACTION_LIMIT = 100
-HEAVY_FIELDS = ("args", "counters", "errors", "traceback")
+TIMES = ("created_at", "started_at", "finished_at", "heartbeat_at", "due_at")  # shown as <name>_display
 MATCHED_JOBS_LISTED = 1000  # a search matching more jobs matches so many runs that the newest are found at once
 
 
-class JobFilter(admin.SimpleListFilter):
-    """Runs of one job; lists jobs by title (the selected one always, at most ``shown`` in all)."""
-
-    title = "job"
-    parameter_name = "job"
-    shown = 100
-
-    def lookups(self, request, model_admin):
-        jobs = list(Job.objects.order_by("title", "pk").values_list("pk", "title")[: self.shown])
-        value = self.value()
-        if value and value.isdigit() and all(str(pk) != value for pk, _ in jobs):
-            jobs += list(Job.objects.filter(pk=int(value)).values_list("pk", "title"))
-        return [(str(pk), title) for pk, title in jobs]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        if not value.isdigit():
-            return queryset.none()
-        return queryset.filter(job_id=int(value))
-
-
-class RunChangeList(UncountedChangeList):
-    def get_queryset(self, request, exclude_parameters=None):
-        return super().get_queryset(request, exclude_parameters).defer(*HEAVY_FIELDS)
-
-
 class RunAdmin(admin.ModelAdmin):
-    list_display = ["id", "job_title", "status_display", "trigger", "created_at", "duration_display", "progress_display", "started_by"]
+    list_display = [
+        "id", "job_title", "status_display", "trigger", "created_display", "duration_display", "progress_display", "started_by",
+    ]
     list_display_links = ["id"]
-    list_filter = [LevelFilter, "status", JobFilter, "trigger", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        LevelFilter, "status", JobFilter, "trigger", ("created_at", admin.DateFieldListFilter), QuietSystemRunsFilter,
+    ]
     search_fields = ["job__title", "=task_id", "message"]
     list_select_related = ["job", "started_by"]
     list_per_page = 50  # rendering a row costs ~0.5 ms; 50 keeps the page well under 150 ms
@@ -74,12 +54,12 @@ class RunAdmin(admin.ModelAdmin):
     change_form_template = "admin/jobs/run/change_form.html"
     fieldsets = [
         (None, {"fields": ["job_link", "trigger", "started_by", "cancelled_by", "attempt_display", "retry_of_link"]}),
-        ("Timing", {"fields": ["created_at", "started_at", "finished_at", "duration_display", "heartbeat_at", "due_at"]}),
+        ("Timing", {"fields": [*(f"{name}_display" for name in TIMES[:3]), "duration_display", *(f"{name}_display" for name in TIMES[3:])]}),
         ("Worker", {"fields": ["queue", "task_id", "host"], "classes": ["collapse"]}),
     ]
     readonly_fields = [
-        "job_link", "trigger", "started_by", "cancelled_by", "attempt_display", "retry_of_link", "created_at", "started_at",
-        "finished_at", "duration_display", "heartbeat_at", "due_at", "queue", "task_id", "host",
+        "job_link", "trigger", "started_by", "cancelled_by", "attempt_display", "retry_of_link",
+        *(f"{name}_display" for name in TIMES), "duration_display", "queue", "task_id", "host",
     ]
 
     class Media:
@@ -143,15 +123,22 @@ class RunAdmin(admin.ModelAdmin):
     def status_display(self, run):
         return status_badge(run.status, run.get_status_display())
 
+    # Times with seconds (jobs.admin.display.time_text): a run often lasts less than a minute.
+    created_display = time_column("created_at", "created", ordering="created_at")
+    created_at_display = time_column("created_at", "created at")
+    started_at_display = time_column("started_at", "started at")
+    finished_at_display = time_column("finished_at", "finished at")
+    heartbeat_at_display = time_column("heartbeat_at", "heartbeat at")
+    due_at_display = time_column("due_at", "due at")
+
     @admin.display(description="duration")
     def duration_display(self, run):
         return duration_text(run.duration)
 
     @admin.display(description="progress")
     def progress_display(self, run):
-        if run.progress_total:
-            return f"{run.progress_done or 0:,} / {run.progress_total:,}"
-        return f"{run.progress_done:,}" if run.progress_done else ""
+        # The list defers counters (HEAVY_FIELDS): no records-read figure here, no query per row.
+        return run_progress_text(run, with_counters=False)
 
     @admin.display(description="job")
     def job_link(self, run):
@@ -172,8 +159,16 @@ class RunAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel selected runs", permissions=["cancel"])
     def cancel_selected(self, request, queryset):
+        active = queryset.filter(status__in=Run.ACTIVE_STATUSES)
+        if request.POST.get("post") != "yes":
+            # Ask first, as Django's delete action does (the form posts back with post=yes).
+            runs = list(active.select_related("job").defer(*HEAVY_FIELDS)[:RERUN_ACTION_LIMIT])
+            if not runs:
+                messages.info(request, "None of the selected runs is active: nothing to cancel.")
+                return None
+            return self._cancel_confirmation(request, runs, action_url="", list_action=True)
         done = 0
-        for run in queryset.filter(status__in=Run.ACTIVE_STATUSES).defer(*HEAVY_FIELDS):
+        for run in active.defer(*HEAVY_FIELDS):
             try:
                 run = run_cancel(run=run, user=request.user)
             except RunNotCancellable:
@@ -262,6 +257,7 @@ class RunAdmin(admin.ModelAdmin):
             "can_cancel": self.has_cancel_permission(request),
             "can_rerun": self.has_run_permission(request) and run.job.available,
             "duration": duration_text(run.duration),
+            "progress_text": run_progress_text(run),
             **children_context(run, request.GET.get("children_page")),
         }
 
@@ -270,12 +266,34 @@ class RunAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         return None
 
+    def _cancel_confirmation(self, request, runs, *, action_url, list_action=False):
+        for run in runs:
+            run.progress_text = run_progress_text(run, with_counters=False)
+        back = reverse("admin:jobs_run_change", args=[runs[0].pk]) if not list_action else request.get_full_path()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Cancel run?" if len(runs) == 1 else f"Cancel {len(runs)} runs?",
+            "runs": runs,
+            "grace": f"{cancel_grace_seconds():g}",
+            "action_url": action_url,
+            "list_action": list_action,
+            "back_url": back,
+        }
+        return TemplateResponse(request, "admin/jobs/run/cancel_confirm.html", context)
+
     def cancel_view(self, request, object_id):
+        """GET: ask for confirmation; POST: cancel (or ask to stop) the run."""
         if not self.has_cancel_permission(request):
             raise PermissionDenied("Cancelling a run needs the permission “Can cancel runs” (jobs.cancel_run).")
+        run = self._run_or_404(request, object_id)
+        if request.method == "GET":
+            if not run.is_active:
+                messages.info(request, f"Run {run.pk} has already ended ({run.get_status_display().lower()}).")
+                return HttpResponseRedirect(reverse("admin:jobs_run_change", args=[run.pk]))
+            return self._cancel_confirmation(request, [run], action_url=request.path)
         if (refused := self._post_only(request)) is not None:
             return refused
-        run = self._run_or_404(request, object_id)
         try:
             run = run_cancel(run=run, user=request.user)
         except RunNotCancellable as exc:
@@ -293,11 +311,22 @@ class RunAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:jobs_run_change", args=[run.pk]))
 
     def rerun_view(self, request, object_id):
+        """GET: preview the arguments the new run gets; POST: queue it."""
         if not self.has_run_permission(request):
             raise PermissionDenied("Running a job again needs the permission “Can run jobs” (jobs.run_job).")
+        run = self._run_or_404(request, object_id)
+        if request.method == "GET":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Run {run.job.title} again?",
+                "run": run,
+                "args_json": json.dumps(run.args, indent=2, ensure_ascii=False, sort_keys=True),
+                "notes": arguments_notes(run.args),
+            }
+            return TemplateResponse(request, "admin/jobs/run/rerun_confirm.html", context)
         if (refused := self._post_only(request)) is not None:
             return refused
-        run = self._run_or_404(request, object_id)
         try:
             new = run_rerun(run=run, user=request.user)
         except JobTypeUnavailable as exc:

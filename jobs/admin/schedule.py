@@ -2,7 +2,8 @@
 
 ``ScheduleAdminMixin`` goes before ``admin.ModelAdmin`` in the job admin's bases; add
 ``"schedule_display"`` to ``list_display`` and ``"schedule_detail"`` to the change
-form's fields (read-only). The edit page (``<id>/schedule/``) uses
+form's fields (read-only; ``schedule_field(request, job)`` names it, without the "Edit
+schedule" button for a user who may not change the job). The edit page (``<id>/schedule/``) uses
 ``jobs.admin.schedule_forms.ScheduleForm`` and needs the change permission; every
 edit is recorded in the job's admin history (before and after, in words).
 """
@@ -37,16 +38,32 @@ class ScheduleAdminMixin:
 
     @admin.display(description="schedule")
     def schedule_detail(self, job):
+        """The schedule, its next due times and an "Edit schedule" button (for users who may change the job)."""
+        return self._schedule_summary(job, editable=True)
+
+    @admin.display(description="schedule")
+    def schedule_summary(self, job):
+        """The same without the button: what a user who may not change the job sees."""
+        return self._schedule_summary(job, editable=False)
+
+    def schedule_field(self, request, job) -> str:
+        """The name of the read-only schedule field this user gets on ``job``'s page."""
+        return "schedule_detail" if self.has_change_permission(request, job) else "schedule_summary"
+
+    def _schedule_summary(self, job, *, editable: bool):
         if job is None or job.pk is None:
             return "Set it after saving the job."
         times = schedule_next_fire_times(job, 5)
-        url = reverse("admin:jobs_job_schedule", args=[job.pk])
         listing = format_html_join("", "<li>{}</li>", ((t.strftime("%a %Y-%m-%d %H:%M %Z"),) for t in times))
+        button = ""
+        if editable:
+            url = reverse("admin:jobs_job_schedule", args=[job.pk])
+            button = format_html('<p><a href="{}" class="button">Edit schedule</a></p>', url)
         return format_html(
-            '<strong>{}</strong>{}<p><a href="{}" class="button">Edit schedule</a></p>',
+            "<strong>{}</strong>{}{}",
             schedule_describe(job),
             format_html("<br>Next due times:<ul>{}</ul>", listing) if times else "",
-            url,
+            button,
         )
 
     def get_urls(self):

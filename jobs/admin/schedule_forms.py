@@ -13,7 +13,9 @@ from jobs.scheduling import ticks
 from jobs.scheduling.store import job_spec, parse_at, parse_cron, parse_every, schedule_clear, schedule_set
 
 KINDS = [("", "Not scheduled"), ("interval", "Every ..."), ("crontab", "Crontab"), ("once", "Once, at a date and time")]
-_ZONES = sorted(available_timezones())
+# Not zones a person means: "Factory" (a placeholder), "localtime" and "posixrules" (links to the host's settings).
+_NOT_ZONES = {"Factory", "localtime", "posixrules"}
+_ZONES = sorted(available_timezones() - _NOT_ZONES)
 
 
 def _interval_text(seconds: int) -> str:

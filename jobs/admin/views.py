@@ -11,10 +11,11 @@ import logging
 from dataclasses import dataclass, field
 
 from django.http import JsonResponse, StreamingHttpResponse
-from django.utils import formats, timezone
 
+from jobs.admin.display import time_text
 from jobs.durations import duration_text
 from jobs.models import Run, RunLog
+from jobs.units import run_progress_text
 
 LOG_PAGE_SIZE = 200
 LOG_POLL_LIMIT = 500
@@ -97,8 +98,8 @@ def log_line_json(line: RunLog) -> dict:
 
 
 def _shown(value) -> str:
-    """A time as the admin's read-only fields show it (local time, the site's format), or "-"."""
-    return formats.localize(timezone.template_localtime(value)) if value is not None else "-"
+    """A time as the run page's read-only fields show it (local time with seconds), or "-"."""
+    return time_text(value)
 
 
 def run_state(run: Run) -> dict:
@@ -119,6 +120,7 @@ def run_state(run: Run) -> dict:
         "duration_seconds": duration.total_seconds() if duration is not None else None,
         "duration_text": duration_text(duration),
         "errors_total": len(run.errors or []),
+        "progress_text": run_progress_text(run),  # jobs.units: sizes, records read, rate, time left
         # The run page's read-only timing fields, so they do not stay "-" while the run goes on.
         "shown": {name: _shown(getattr(run, name)) for name in ("started_at", "finished_at", "heartbeat_at")},
     }

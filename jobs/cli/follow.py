@@ -8,11 +8,12 @@ from collections.abc import Callable
 
 from django.utils import timezone
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from jobs.durations import duration_text
 from jobs.models import Run, RunLog
+from jobs.units import run_progress_text
 
 LOG_BATCH = 2000
 
@@ -63,9 +64,12 @@ class RunWatcher:
 
     def poll(self) -> Run:
         self.print_new_lines()
-        run = Run.objects.get(pk=self.run_id)
+        run = Run.objects.select_related("job").get(pk=self.run_id)
         if self.bar is not None:
-            self.progress.update(self.bar, completed=run.progress_done or 0, total=run.progress_total, status=run.status)
+            self.progress.update(
+                self.bar, completed=run.progress_done or 0, total=run.progress_total, status=run.status,
+                amounts=run_progress_text(run),
+            )
         return run
 
     def follow(self, *, timeout: float | None = None, executing: Callable[[], bool] | None = None) -> Run:
@@ -81,12 +85,12 @@ class RunWatcher:
                 TextColumn(f"run {self.run_id}"),
                 TextColumn("{task.fields[status]}"),
                 BarColumn(),
-                MofNCompleteColumn(),
+                TextColumn("{task.fields[amounts]}"),
                 TimeElapsedColumn(),
                 console=self.console,
                 transient=True,
             )
-            self.bar = self.progress.add_task("run", total=None, status="")
+            self.bar = self.progress.add_task("run", total=None, status="", amounts="")
             self.progress.start()
         try:
             while True:

@@ -1,5 +1,8 @@
 """Tables of ``manage.py jobs``: one list of ``Column`` per kind of row.
 
+On a terminal they are rich tables; piped, ``tsv`` writes the same columns as
+tab-separated lines (a header line first) and ``run_json`` gives a run for ``--json``.
+
 Add a column by appending to a list (``JOB_COLUMNS.append(Column("Schedule", ...))``)
 and, when it needs data, extend the matching ``*_rows`` query so the table stays a
 fixed number of queries.
@@ -20,6 +23,7 @@ from jobs.durations import duration_text
 from jobs.models import Job, Run, attach_last_run
 from jobs.registry import registry
 from jobs.scheduling.store import schedule_describe, schedule_next_fire_times
+from jobs.units import run_progress_text
 
 
 @dataclass(frozen=True)
@@ -35,9 +39,8 @@ def when(value) -> str:
 
 
 def run_progress(run: Run) -> str:
-    if run.progress_total:
-        return f"{run.progress_done or 0}/{run.progress_total}"
-    return str(run.progress_done) if run.progress_done is not None else ""
+    """Progress in the job type's unit, with rate and time left (``jobs.units``)."""
+    return run_progress_text(run)
 
 
 def table(title: str, columns: Iterable[Column], rows: Iterable[Any]) -> Table:
@@ -49,6 +52,18 @@ def table(title: str, columns: Iterable[Column], rows: Iterable[Any]) -> Table:
     for row in rows:
         result.add_row(*(Text("" if (v := column.value(row)) is None else str(v)) for column in columns))
     return result
+
+
+def tsv(columns: Iterable[Column], rows: Iterable[Any]) -> str:
+    """The table as tab-separated lines, a header line first; tabs and line breaks in values become spaces."""
+    columns = list(columns)
+
+    def cell(value) -> str:
+        return " ".join(("" if value is None else str(value)).split())
+
+    lines = ["\t".join(column.header for column in columns)]
+    lines += ["\t".join(cell(column.value(row)) for column in columns) for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 # --- job types ------------------------------------------------------------------------
@@ -120,6 +135,27 @@ RUN_COLUMNS = [
     Column("Progress", run_progress, justify="right"),
     Column("Message", lambda run: run.message),
 ]
+
+
+def run_json(run: Run) -> dict:
+    """A run for ``jobs runs --json``: plain values (ISO times, seconds), the same fields as the table."""
+    duration = run.duration
+    return {
+        "id": run.pk,
+        "job_id": run.job_id,
+        "job": run.job.title,
+        "status": run.status,
+        "trigger": run.trigger,
+        "created_at": run.created_at.isoformat(),
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "duration_seconds": duration.total_seconds() if duration is not None else None,
+        "progress_done": run.progress_done,
+        "progress_total": run.progress_total,
+        "progress": run_progress(run),
+        "counters": run.counters or {},
+        "message": run.message,
+    }
 
 
 def run_rows(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from jobs import conf
 from jobs.exceptions import RunNotCancellable
 from jobs.models import Run
+from jobs.runs.cancelled import cancelled_message, run_cancelled_message, user_name
 from jobs.runs.dispatch import cancel_check_send
 from jobs.runs.ending import run_end
 from jobs.runs.status import run_transition
@@ -34,14 +35,14 @@ def run_cancel(*, run: Run, user=None) -> Run:
     by = user if getattr(user, "pk", None) else None
     if run_end(
         run_id=run.pk, from_statuses=[Status.QUEUED], to_status=Status.CANCELLED, cancelled_by=by,
-        message="cancelled before it started",
+        message=cancelled_message(by=user_name(by), before_start=True),
     ):
-        logger.info("run_cancelled run_id=%s while=queued", run.pk)
+        logger.info("run_cancelled run_id=%s while=queued by=%s", run.pk, user_name(by))
     elif run_transition(
         run_id=run.pk, from_statuses=[Status.RUNNING], to_status=Status.CANCELLING, cancelled_by=by,
         cancel_requested_at=timezone.now(),
     ):
-        logger.info("run_cancel_requested run_id=%s", run.pk)
+        logger.info("run_cancel_requested run_id=%s by=%s", run.pk, user_name(by))
         # A parent's subtasks are cancelled with it; it ends `cancelled` when the last one has ended.
         for child in Run.objects.filter(parent_id=run.pk, status__in=[Status.QUEUED, Status.RUNNING]):
             run_cancel(run=child, user=user)
@@ -61,14 +62,14 @@ def cancel_enforce_later(*, run_id: int, grace: float | None = None) -> None:
 
 def cancel_enforce(*, run_id: int) -> bool:
     """Kill a run's task that ignored the cancel request; end the run ``cancelled``."""
-    run = Run.objects.filter(pk=run_id, status=Status.CANCELLING).first()
+    run = Run.objects.filter(pk=run_id, status=Status.CANCELLING).select_related("job").first()
     if run is None:
         return False
     if run.task_id:
         current_app.control.revoke(run.task_id, terminate=True, signal="SIGKILL")
     ended = run_end(
         run_id=run.pk, from_statuses=[Status.CANCELLING], to_status=Status.CANCELLED,
-        message="cancelled: the task ignored the request and was terminated",
+        message=f"{run_cancelled_message(run)}: the task ignored the request and was terminated",
     )
     if ended:
         logger.warning("run_cancel_enforced run_id=%s", run_id)

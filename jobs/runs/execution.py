@@ -24,9 +24,11 @@ from jobs.exceptions import PartialSuccess, RunCancelled
 from jobs.logs.capture import capture_run_logs
 from jobs.models import Job, Run
 from jobs.runs import context
+from jobs.runs.cancelled import cancelled_message, canceller_name
 from jobs.runs.ending import run_await_children, run_end
 from jobs.runs.status import run_transition
 from jobs.runs.subtasks import subtask_spawn
+from jobs.units import run_unit
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
@@ -242,7 +244,13 @@ def _call(run: Run, handle: context.RunHandle) -> dict:
         task_logger.info("run_started run_id=%s job=%s", run.pk, run.job.title)
         result = task(**(run.args or {}))
     except RunCancelled as exc:
-        return {"status": Status.CANCELLED, "message": str(exc) or "cancelled on request"}
+        # Who asked and how far the task got ("cancelled by admin after 15,000 of 60,000 records").
+        by = canceller_name(run.pk)
+        message = cancelled_message(by=by, done=handle.done, total=handle.total, unit=run_unit(run))
+        if str(exc) and str(exc) != "cancelled on request":
+            message += f": {exc}"
+        task_logger.info("run_cancelled run_id=%s by=%s done=%s total=%s", run.pk, by, handle.done, handle.total)
+        return {"status": Status.CANCELLED, "message": message}
     except PartialSuccess as exc:
         if exc.errored is not None:
             handle.counters["errored"] = max(handle.errored, int(exc.errored))

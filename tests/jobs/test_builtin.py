@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from jobs.models import Run, RunLog
+from jobs.models import Job, Run, RunLog
 from jobs.registry import registry
 from jobs.runs.execution import run_execute
+from jobs.runs.quiet import QUIET_MESSAGE
 from jobs.runs.services import run_create
 from tests.factories import JobFactory, RunFactory
 
@@ -39,3 +40,18 @@ def test_purge_job_defaults_and_validation():
     assert run_create(job=purge).args == {"keep_days": 90, "keep_last": 10}
     with pytest.raises(ValueError, match="keep_days: Must be greater than or equal to 0"):
         run_create(job=purge, args={"keep_days": -1})
+
+
+@pytest.mark.django_db
+def test_a_reaper_run_that_found_nothing_says_so_and_one_that_did_says_what():
+    reaper = Job.objects.get(task_type="reap_lost_runs")
+    quiet = run_create(job=reaper, args={})
+    assert run_execute(run_id=quiet.pk) == Run.Status.SUCCESS
+    quiet.refresh_from_db()
+    assert quiet.message == QUIET_MESSAGE
+
+    RunFactory(status=Run.Status.RUNNING, started_at=timezone.now() - dt.timedelta(hours=1), heartbeat_at=None)
+    busy = run_create(job=reaper, args={})
+    assert run_execute(run_id=busy.pk) == Run.Status.SUCCESS
+    busy.refresh_from_db()
+    assert busy.counters["lost"] == 1 and busy.message.startswith("1 lost, ")

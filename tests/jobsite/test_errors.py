@@ -101,3 +101,14 @@ def test_an_uncaught_exception_renders_the_500_page(client, settings):
     html = response.content.decode()
     assert response.status_code == 500
     assert BRAND in html and "must not see" not in html
+
+
+@pytest.mark.django_db
+def test_a_403_is_logged_on_one_line_without_a_traceback(viewer, caplog):
+    job = JobFactory()
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = viewer.get(reverse("admin:jobs_job_schedule", args=[job.pk]))
+    assert response.status_code == 403
+    record = next(r for r in caplog.records if r.name == "django.request")
+    assert record.getMessage().startswith("Forbidden (Permission denied):")
+    assert record.exc_info is None and "Traceback" not in caplog.text

@@ -68,3 +68,20 @@ def test_since_compares_dates_by_day_and_datetimes_exactly():
     assert not _older_than(dt.date(2026, 6, 23), since)  # same day: cannot tell, import it
     assert _older_than(dt.datetime(2026, 6, 23, 14, 59, tzinfo=dt.UTC), since)
     assert not _older_than(None, since)
+
+
+@pytest.mark.django_db
+def test_the_summary_line_is_key_value_with_the_runs_counters(handle, caplog):
+    records = ror_sample()
+    handle()
+    vocabulary_import(target=AFFILIATIONS, records=iter(records), mapper=affiliation_row)
+    since = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)  # every record is older: all skipped (since)
+    run = handle()
+    caplog.clear()
+    with caplog.at_level("INFO", logger="vocabularies.importing"):
+        vocabulary_import(target=AFFILIATIONS, records=iter(records), mapper=affiliation_row, since=since)
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("vocabulary_imported "))
+    assert "{" not in line and "'" not in line
+    fields = dict(part.split("=", 1) for part in line.split()[1:])
+    assert fields["skipped"] == str(run.counters["skipped"]) == str(len(records))
+    assert fields["unchanged"] == "0" and fields["created"] == "0" and fields["errored"] == "0"

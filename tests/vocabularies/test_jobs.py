@@ -26,6 +26,7 @@ from tests.vocabularies.conftest import (
     ror_zip,
 )
 from tests.vocabularies.test_zenodo import zenodo_routes
+from vocabularies.apps import import_dir_create
 from vocabularies.models import Affiliation, Award, Funder, Name
 
 RECORDS = ror_sample()
@@ -278,3 +279,14 @@ def test_every_entry_point_refuses_a_bad_source_before_a_run_exists(import_dir, 
         call_command("jobs", "run", str(job.pk), "--arg", f"source={source}", stdout=io.StringIO(), stderr=io.StringIO())
     assert refused.value.returncode == 2 and "source:" in str(refused.value)
     assert not Run.objects.filter(job=job).exists()
+
+
+def test_the_source_help_says_paths_are_relative_to_the_import_folder():
+    for type_id in ("ror_affiliations", "ror_funders", "orcid_names", "openaire_awards"):
+        assert "relative to the import folder" in registry.get(type_id).schema().fields["source"].metadata["help"]
+
+
+def test_migrate_creates_the_import_folder(settings, tmp_path):
+    settings.VOCABULARIES_IMPORT_DIR = str(tmp_path / "var" / "imports")
+    import_dir_create()
+    assert (tmp_path / "var" / "imports").is_dir()

@@ -10,6 +10,7 @@ passed while the run was still active.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from contextlib import contextmanager
@@ -91,6 +92,10 @@ class Command(BaseCommand):
         runs.add_argument("--status", choices=Status.values)
         runs.add_argument("--limit", type=int, default=20)
         runs.add_argument("--parent", type=int, help="The subtasks of this run.")
+        runs.add_argument(
+            "--json", dest="as_json", action="store_true",
+            help="A JSON array of runs. Without it: a table on a terminal, tab-separated lines when piped.",
+        )
 
         logs = sub.add_parser("logs", help="A run's log lines.")
         logs.add_argument("run", type=int)
@@ -130,7 +135,7 @@ class Command(BaseCommand):
             self.console.print(tables.table("Unavailable job types", tables.PROBLEM_COLUMNS, problems))
         self.console.print(tables.table("Jobs", tables.JOB_COLUMNS, tables.job_rows()))
 
-    def handle_runs(self, *, job=None, task_type=None, status=None, limit=20, parent=None, **options):
+    def handle_runs(self, *, job=None, task_type=None, status=None, limit=20, parent=None, as_json=False, **options):
         filters = {}
         if parent is not None:
             filters["parent"] = self._run(parent)
@@ -141,10 +146,14 @@ class Command(BaseCommand):
                 raise bad_input(f"unknown job type {task_type!r} (see `manage.py jobs list`)")
             filters["task_type"] = task_type
         rows = tables.run_rows(status=status, limit=limit, **filters)
-        if not rows:
+        if as_json:
+            self.stdout.write(json.dumps([tables.run_json(run) for run in rows], indent=2, ensure_ascii=False))
+        elif not rows:
             self.stdout.write("no runs match" if (filters or status) else "no runs yet")
-            return
-        self.console.print(tables.table("Runs", tables.RUN_COLUMNS, rows))
+        elif self.stdout.isatty():
+            self.console.print(tables.table("Runs", tables.RUN_COLUMNS, rows))
+        else:
+            self.stdout.write(tables.tsv(tables.RUN_COLUMNS, rows), ending="")
 
     # --- logs / cancel ------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 // Run page: poll the run's JSON endpoint about once a second while it is queued, running or
-// cancelling, and update status, progress, counters, message and log lines in place.
+// cancelling, and update status, progress, counters, message and log lines in place. When the
+// run ends, fetch the page once and swap in what only an ended run has (errored entries,
+// panels such as the export's download, the object tools), so no reload is needed.
 'use strict';
 window.addEventListener('DOMContentLoaded', () => {
   // The bar's width comes from data-percent: the Content-Security-Policy allows no inline style.
@@ -28,16 +30,15 @@ window.addEventListener('DOMContentLoaded', () => {
     $('jobs-run-status').replaceChildren(badge);
     text($('jobs-run-duration'), data.duration_text);
     for (const [name, value] of Object.entries(data.shown || {})) {
-      text(document.querySelector('.field-' + name + ' .readonly'), value);
+      text(document.querySelector('.field-' + name + ' .readonly, .field-' + name + '_display .readonly'), value);
     }
     text(document.querySelector('.field-duration_display .readonly'), data.duration_text);
     const progress = $('jobs-run-progress');
     if (data.progress_done !== null || data.progress_total !== null) {
       show(progress, true);
       progress.querySelector('.jobs-progress-bar').style.width = (data.progress_percent || 0) + '%';
-      let label = String(data.progress_done || 0);
-      if (data.progress_total) label += ' / ' + data.progress_total + ' (' + (data.progress_percent || 0).toFixed(1) + '%)';
-      text(progress.querySelector('.jobs-progress-text'), label);
+      // The text comes from the server (jobs/units.py): sizes, records read, rate and time left.
+      if (data.progress_text !== undefined) text(progress.querySelector('.jobs-progress-text'), data.progress_text);
     }
     const counters = $('jobs-run-counters');
     const names = Object.keys(data.counters || {}).sort();
@@ -58,7 +59,7 @@ window.addEventListener('DOMContentLoaded', () => {
     }
     for (const el of document.querySelectorAll('.jobs-when-active')) show(el, data.active);
     show($('jobs-run-polling'), data.active);
-    if (!data.active) show($('jobs-run-reload'), true);
+    if (!data.active) showResults();
     appendLogs(data.logs || [], Boolean(data.skipped_logs));
   }
 
@@ -82,6 +83,28 @@ window.addEventListener('DOMContentLoaded', () => {
     while (body.rows.length > MAX_LIVE_ROWS) { body.deleteRow(0); trimmed = true; }
     if (trimmed) show($('jobs-run-logs-trimmed'), true);
     show($('jobs-run-logs-empty'), false);
+  }
+
+  // The sections a fresh copy of the page replaces once the run has ended (by element id).
+  const RESULT_IDS = ['jobs-run-results', 'jobs-run-tools'];
+  let resultsShown = false;
+
+  async function showResults() {
+    if (resultsShown) return;
+    resultsShown = true;
+    try {
+      const response = await fetch(location.href, { credentials: 'same-origin', cache: 'no-store' });
+      if (!response.ok) throw new Error('status ' + response.status);
+      const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+      for (const id of RESULT_IDS) {
+        const now = $(id);
+        const next = fresh.getElementById(id);
+        if (now && next) now.replaceWith(document.adoptNode(next));
+      }
+      live.dataset.results = 'shown';
+    } catch (err) {
+      show($('jobs-run-reload'), true);  // the page could not be fetched: say how to get the results
+    }
   }
 
   async function poll() {

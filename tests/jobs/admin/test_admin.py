@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from jobs.admin.forms import ARG_PREFIX
 from jobs.models import Job, Run, RunLog
+from jobs.runs.quiet import QUIET_MESSAGE
 from tests.factories import JobFactory, RunFactory, UserFactory
 from tests.jobs.admin.test_forms import JOB_BASE
 
@@ -363,7 +364,12 @@ def test_list_actions_cancel_and_run_again(operator):
     job = JobFactory(task_type="test_echo")
     queued = RunFactory(job=job, status=Run.Status.QUEUED)
     done = RunFactory(job=job, status=Run.Status.SUCCESS, args={"lines": 7})
+    # The action asks first and cancels nothing until confirmed.
     response = operator.post(RUNS_URL, {"action": "cancel_selected", "_selected_action": [queued.pk, done.pk]})
+    assert response.status_code == 200 and "Cancel this run?" in response.content.decode()
+    queued.refresh_from_db()
+    assert queued.status == Run.Status.QUEUED
+    response = operator.post(RUNS_URL, {"action": "cancel_selected", "_selected_action": [queued.pk, done.pk], "post": "yes"})
     assert response.status_code == 302
     queued.refresh_from_db()
     assert queued.status == Run.Status.CANCELLED
@@ -565,3 +571,45 @@ def test_run_list_date_drill_down_still_offers_show_all(su):
     RunFactory(status=Run.Status.SUCCESS)
     assert "Show all" in su.get(RUNS_URL, {"created_at__gte": "2000-01-01 00:00:00+00:00"}).content.decode()
     assert "Show all" not in su.get(RUNS_URL, {"o": "-1"}).content.decode()
+
+
+def test_cancel_asks_for_confirmation_first(operator):
+    run = RunFactory(job=JobFactory(task_type="test_echo"), status=Run.Status.RUNNING, progress_done=15_000, progress_total=60_000)
+    response = operator.get(run_url(run, "cancel"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Cancel this run?" in html and "15,000 of 60,000 records (25.0%)" in html
+    run.refresh_from_db()
+    assert run.status == Run.Status.RUNNING
+    assert operator.post(run_url(run, "cancel")).status_code == 302
+    run.refresh_from_db()
+    assert run.status == Run.Status.CANCELLING and run.cancelled_by == operator.user
+    # An ended run has nothing to confirm: back to its page.
+    done = RunFactory(status=Run.Status.SUCCESS)
+    assert operator.get(run_url(done, "cancel"))["Location"] == run_url(done)
+
+
+def test_the_run_list_hides_quiet_system_runs_until_asked(su):
+    reaper = Job.objects.get(task_type="reap_lost_runs")
+    quiet = [RunFactory(job=reaper, status=Run.Status.SUCCESS, message=QUIET_MESSAGE) for _ in range(3)]
+    busy = RunFactory(job=reaper, status=Run.Status.SUCCESS, message="1 lost, 0 cancelled")
+    echo = RunFactory(job=JobFactory(task_type="test_echo"), status=Run.Status.SUCCESS, message=QUIET_MESSAGE)
+
+    def listed(query=""):
+        html = su.get(RUNS_URL + query).content.decode()
+        return {int(pk) for pk in re.findall(r'href="/admin/jobs/run/(\d+)/change/', html)}
+
+    assert listed() == {busy.pk, echo.pk}
+    assert listed("?quiet=show") == {busy.pk, echo.pk, *(run.pk for run in quiet)}
+    assert 'href="?quiet=show"' in su.get(RUNS_URL).content.decode()
+
+
+def test_polish_type_ids_empty_defaults_and_real_time_zones(su, viewer):
+    job = JobFactory(title="Echo", task_type="test_echo", default_args={})
+    html = su.get(JOBS_URL).content.decode()
+    assert '<code class="jobs-type" title="Echo">test_echo</code>' in html  # not "Echo" twice
+    html = viewer.get(job_url(job)).content.decode()
+    assert "none: the job type&#x27;s defaults apply" in html and "<pre class=\"jobs-json\">{}</pre>" not in html
+    html = su.get(job_url(job, "schedule")).content.decode()
+    assert 'value="Europe/Zurich"' in html and 'value="UTC"' in html
+    assert 'value="Factory"' not in html and 'value="localtime"' not in html

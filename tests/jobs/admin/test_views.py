@@ -144,7 +144,7 @@ def test_log_paging_links_have_no_stray_ampersand(su):
     run = RunFactory(status=Run.Status.SUCCESS)
     add_lines(run, 450)
     page = su.get(reverse("admin:jobs_run_change", args=[run.pk])).content.decode()
-    assert '?log_after=199"' in page and '?log_last=1"' in page and "?&amp;" not in page
+    assert '?log_after=199#jobs-logs-module"' in page and '?log_last=1#jobs-logs-module"' in page and "?&amp;" not in page
 
 
 def test_status_endpoint_sends_message_and_traceback_only_when_they_changed(su):

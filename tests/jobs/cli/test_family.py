@@ -32,7 +32,7 @@ def _family():
 def test_runs_lists_top_level_runs_or_the_subtasks_of_a_parent():
     parent, children = _family()
     def listed_ids(out: str) -> list[int]:
-        return [int(line.split()[0]) for line in out.splitlines()[3:] if line.strip()]
+        return [int(line.split("\t")[0]) for line in out.splitlines()[1:] if line.strip()]  # piped: a header line, then TSV
 
     assert listed_ids(_jobs("runs")) == [parent.pk]
     assert sorted(listed_ids(_jobs("runs", "--parent", str(parent.pk)))) == [child.pk for child in children]

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import json
 import subprocess
 import sys
 
@@ -64,7 +65,7 @@ def test_runs_filters_by_job_type_status_and_limit():
     out, _ = jobs("runs", "--job", "test_fail")
     assert "boom" in out and "all good" not in out
     out, _ = jobs("runs", "--status", "failed")
-    assert f"{bad.pk} " in out and "all good" not in out
+    assert out.splitlines()[1].startswith(f"{bad.pk}\t") and "all good" not in out
     out, _ = jobs("runs", "--limit", "1")
     assert "boom" in out and "all good" not in out  # newest first
     assert ok.pk
@@ -82,6 +83,25 @@ def test_runs_says_when_there_is_nothing_to_list_and_quick_runs_take_ms():
     assert out.strip() == "no runs match"
     out, _ = jobs("runs")
     assert "25 ms" in out and "0.0 s" not in out
+
+
+@pytest.mark.django_db
+def test_runs_piped_is_tab_separated_and_json_on_request():
+    job = JobFactory(title="Job A", task_type="test_echo")
+    run = RunFactory(job=job, status=Run.Status.SUCCESS, message="all\tgood\nreally", progress_done=15_000, progress_total=60_000)
+    out, _ = jobs("runs")
+    header, line = out.splitlines()
+    assert header.split("\t") == ["ID", "Job", "Status", "Trigger", "Created", "Duration", "Progress", "Message"]
+    cells = line.split("\t")
+    assert cells[0] == str(run.pk) and cells[2] == "success" and cells[-1] == "all good really"
+    assert cells[6].startswith("15,000 of 60,000 records (25.0%)")
+    assert max(len(row) for row in out.splitlines()) < 160  # no padding to a fixed width
+    out, _ = jobs("runs", "--json")
+    data = json.loads(out)
+    assert [(r["id"], r["job"], r["status"], r["progress_done"], r["message"]) for r in data] == [
+        (run.pk, "Job A", "success", 15_000, "all\tgood\nreally")
+    ]
+    assert json.loads(jobs("runs", "--json", "--status", "failed")[0]) == []
 
 
 # --- run: queued ----------------------------------------------------------------------
