@@ -259,7 +259,7 @@ JOBS_WEBHOOK_ALLOW_PRIVATE = env.bool("JOBS_WEBHOOK_ALLOW_PRIVATE", default=Fals
 # and job_id inside a run (the worker's and beat's Celery handlers too: jobsite/celery.py).
 JOBSITE_LOG_FORMAT = env.str("JOBSITE_LOG_FORMAT", default="plain")
 LOGGING["formatters"]["json"] = {"()": "jobsite.logformat.JsonFormatter"}
-LOGGING["filters"] = {"run": {"()": "jobsite.logformat.RunContextFilter"}}
+LOGGING["filters"]["run"] = {"()": "jobsite.logformat.RunContextFilter"}
 LOGGING["handlers"]["console"]["filters"] = ["run"]
 if JOBSITE_LOG_FORMAT == "json":
     LOGGING["handlers"]["console"]["formatter"] = "json"
