@@ -39,8 +39,8 @@ def run_enqueue(*, run: Run, countdown: float | None = None, resend: bool = Fals
 
     Returns whether it was sent: False when another process already sent it, or when the
     broker is unreachable (the run then waits for ``outbox_drain``; ``run.message``
-    says so). ``resend`` sends it whatever ``sent_at`` says: a message sent before but
-lost (the reaper), or a run stored with ``enqueue=False`` that its caller sends after all.
+        says so). ``resend`` sends it whatever ``sent_at`` says: a message sent before but
+    lost (the reaper), or a run stored with ``enqueue=False`` that its caller sends after all.
     """
     now = timezone.now()
     if not resend and not Run.objects.filter(pk=run.pk, sent_at__isnull=True).update(sent_at=now):

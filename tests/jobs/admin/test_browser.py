@@ -113,7 +113,7 @@ def test_the_run_page_shows_the_results_when_the_run_ends(live_server, celery_wo
     page.wait_for_selector("#jobs-run-status [data-status=queued]")
     assert page.locator("#jobs-run-errors").count() == 0
     page.evaluate("document.body.dataset.noReload = 'yes'")
-    run_enqueue(run=run)
+    run_enqueue(run=run, resend=True)  # stored with enqueue=False: sent now, after all
 
     page.wait_for_selector("#jobs-run-status [data-status=partial_success]", timeout=60_000)
     # The errored entries and the tools of an ended run arrive without a reload.

@@ -107,7 +107,7 @@ def test_run_page_shows_pages_of_200_lines_and_newer_goes_to_the_next_keyset_pag
     while True:
         seen.append(page_seqs(html))
         assert f"{LOG_PAGE_SIZE} lines per page" in html
-        newer = re.search(r'<a href="\?(log_after=\d+)">Newer', html)
+        newer = re.search(r'<a href="\?(log_after=\d+)#jobs-logs-module">Newer', html)
         if newer is None:
             break
         html = su.get(f"{url}?{newer.group(1)}").content.decode()
