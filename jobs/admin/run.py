@@ -18,8 +18,9 @@ from jobs import conf
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import duration_text, status_badge
 from jobs.admin.pagination import EstimatedCountPaginator, UncountedChangeList
-from jobs.admin.views import LEVELS, LOG_PAGE_SIZE, LogFilter, log_page, run_logs_download, run_status_response
+from jobs.admin.views import LEVELS, run_logs_download, run_status_response
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
+from jobs.logs.selectors import LOG_PAGE_SIZE, LogFilter, log_page
 from jobs.models import Job, Run
 from jobs.runs.cancel import run_cancel
 from jobs.runs.services import run_rerun

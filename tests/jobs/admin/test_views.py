@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from jobs.admin.views import LOG_PAGE_SIZE, LogFilter, log_page
+from jobs.logs.selectors import LOG_PAGE_SIZE
 from jobs.models import Run, RunLog
 from tests.factories import RunFactory
 
@@ -27,34 +27,6 @@ def add_lines(run, n, *, start=0):
         RunLog(run=run, seq=i, created_at=now, level=40 if i % 100 == 7 else 20, logger="tests", message=f"line {i} of {n}")
         for i in range(start, start + n)
     )
-
-
-def seqs(page):
-    return [line.seq for line in page.lines]
-
-
-def test_log_pages_are_keyset_by_seq():
-    run = RunFactory()
-    add_lines(run, 450)
-    first = log_page(run.pk, LogFilter())
-    assert seqs(first) == list(range(200)) and first.has_newer and not first.has_older
-    second = log_page(run.pk, LogFilter(), after=first.last_seq)
-    assert seqs(second) == list(range(200, 400)) and second.has_older
-    third = log_page(run.pk, LogFilter(), after=second.last_seq)
-    assert seqs(third) == list(range(400, 450)) and third.follows_tail
-    back = log_page(run.pk, LogFilter(), before=third.first_seq)
-    assert seqs(back) == list(range(200, 400)) and back.has_older and back.has_newer
-    last = log_page(run.pk, LogFilter(), last=True)
-    assert seqs(last) == list(range(250, 450)) and last.follows_tail
-
-
-def test_log_level_filter_and_search():
-    run = RunFactory()
-    add_lines(run, 450)
-    assert seqs(log_page(run.pk, LogFilter(level=40))) == [7, 107, 207, 307, 407]
-    assert seqs(log_page(run.pk, LogFilter(q="LINE 12 ")))== [12]
-    assert LogFilter.from_params({"log_level": "30", "log_q": " x "}, prefix="log_") == LogFilter(level=30, q="x")
-    assert LogFilter.from_params({"log_level": "junk"}, prefix="log_") == LogFilter()
 
 
 def test_run_page_log_paging_and_filter(su):
