@@ -2,8 +2,9 @@
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from jobs.models import Job, Run
+from jobs.models import Job, Run, RunLog
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -34,3 +35,12 @@ class RunFactory(factory.django.DjangoModelFactory):
     status = Run.Status.SUCCESS
     trigger = Run.Trigger.ADMIN
     args = factory.LazyFunction(dict)
+
+
+def log_lines_add(run, n, *, start=0):
+    """Store ``n`` log lines of ``run`` from seq ``start``: "line I of N", every 100th (I % 100 == 7) an error."""
+    now = timezone.now()
+    RunLog.objects.bulk_create(
+        RunLog(run=run, seq=i, created_at=now, level=40 if i % 100 == 7 else 20, logger="tests", message=f"line {i} of {n}")
+        for i in range(start, start + n)
+    )

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jobs.logs.selectors import LOG_PAGE_SIZE
-from jobs.models import Run, RunLog
-from tests.factories import RunFactory
+from jobs.models import Run
+from tests.factories import RunFactory, log_lines_add
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +21,9 @@ def su(admin_user):
     return client
 
 
-def add_lines(run, n, *, start=0):
-    now = timezone.now()
-    RunLog.objects.bulk_create(
-        RunLog(run=run, seq=i, created_at=now, level=40 if i % 100 == 7 else 20, logger="tests", message=f"line {i} of {n}")
-        for i in range(start, start + n)
-    )
-
-
 def test_run_page_log_paging_and_filter(su):
     run = RunFactory()
-    add_lines(run, 450)
+    log_lines_add(run, 450)
     url = reverse("admin:jobs_run_change", args=[run.pk])
     html = su.get(url).content.decode()
     assert "line 199 of" in html and "line 200 of" not in html
@@ -45,7 +37,7 @@ def test_run_page_log_paging_and_filter(su):
 
 def test_status_endpoint_returns_state_and_new_lines(su):
     run = RunFactory(status=Run.Status.RUNNING, progress_done=3, progress_total=4, counters={"created": 2}, message="busy")
-    add_lines(run, 10)
+    log_lines_add(run, 10)
     url = reverse("admin:jobs_run_status", args=[run.pk])
     data = json.loads(su.get(url).content)
     assert data["status"] == "running" and data["active"] is True
@@ -61,7 +53,7 @@ def test_status_endpoint_returns_state_and_new_lines(su):
 
 def test_download_streams_every_line(su):
     run = RunFactory()
-    add_lines(run, 12_345)
+    log_lines_add(run, 12_345)
     response = su.get(reverse("admin:jobs_run_logs", args=[run.pk]))
     assert response.status_code == 200 and response.streaming
     assert response["Content-Disposition"] == f'attachment; filename="run-{run.pk}.log"'
@@ -90,7 +82,7 @@ def test_status_endpoint_gives_the_timing_fields_as_the_page_shows_them(su):
 
 def test_status_endpoint_tail_jumps_to_the_newest_lines(su):
     run = RunFactory(status=Run.Status.RUNNING)
-    add_lines(run, 1200)
+    log_lines_add(run, 1200)
     url = reverse("admin:jobs_run_status", args=[run.pk])
     data = json.loads(su.get(url, {"after": 10, "tail": 1}).content)
     assert [line["seq"] for line in data["logs"]] == list(range(700, 1200))
@@ -103,6 +95,6 @@ def test_status_endpoint_tail_jumps_to_the_newest_lines(su):
 
 def test_log_paging_links_have_no_stray_ampersand(su):
     run = RunFactory(status=Run.Status.SUCCESS)
-    add_lines(run, 450)
+    log_lines_add(run, 450)
     page = su.get(reverse("admin:jobs_run_change", args=[run.pk])).content.decode()
     assert '?log_after=199"' in page and '?log_last=1"' in page and "?&amp;" not in page

@@ -1,21 +1,11 @@
 """Reading a run's log: keyset pages, filters, chunks of every line."""
 
 import pytest
-from django.utils import timezone
 
 from jobs.logs.selectors import LogFilter, log_chunks, log_page, log_tail
-from jobs.models import RunLog
-from tests.factories import RunFactory
+from tests.factories import RunFactory, log_lines_add
 
 pytestmark = pytest.mark.django_db
-
-
-def add_lines(run, n, *, start=0):
-    now = timezone.now()
-    RunLog.objects.bulk_create(
-        RunLog(run=run, seq=i, created_at=now, level=40 if i % 100 == 7 else 20, logger="tests", message=f"line {i} of {n}")
-        for i in range(start, start + n)
-    )
 
 
 def seqs(page):
@@ -24,7 +14,7 @@ def seqs(page):
 
 def test_log_pages_are_keyset_by_seq():
     run = RunFactory()
-    add_lines(run, 450)
+    log_lines_add(run, 450)
     first = log_page(run.pk, LogFilter())
     assert seqs(first) == list(range(200)) and first.has_newer and not first.has_older
     second = log_page(run.pk, LogFilter(), after=first.last_seq)
@@ -39,7 +29,7 @@ def test_log_pages_are_keyset_by_seq():
 
 def test_log_level_filter_and_search():
     run = RunFactory()
-    add_lines(run, 450)
+    log_lines_add(run, 450)
     assert seqs(log_page(run.pk, LogFilter(level=40))) == [7, 107, 207, 307, 407]
     assert seqs(log_page(run.pk, LogFilter(q="LINE 12 ")))== [12]
     assert LogFilter.from_params({"log_level": "30", "log_q": " x "}, prefix="log_") == LogFilter(level=30, q="x")
@@ -48,7 +38,7 @@ def test_log_level_filter_and_search():
 
 def test_log_tail_and_chunks():
     run = RunFactory()
-    add_lines(run, 450)
+    log_lines_add(run, 450)
     lines, skipped = log_tail(run.pk, LogFilter(), after=100, size=50)
     assert seqs_of(lines) == list(range(400, 450)) and skipped
     chunks = list(log_chunks(run.pk, after=9, chunk=200))
