@@ -158,6 +158,16 @@ def attach_last_runs(jobs):
     return jobs
 
 
+def attach_last_run(jobs):
+    """Load the newest run of every job of a page (annotated ``last_run_id``) in one query."""
+    jobs = list(jobs)
+    ids = [job.last_run_id for job in jobs if job.last_run_id]
+    runs = Run.objects.only("id", "job_id", "status", "created_at", "started_at", "finished_at").in_bulk(ids)
+    for job in jobs:
+        job.__dict__["last_run"] = runs.get(job.last_run_id)
+    return jobs
+
+
 class RunQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=Run.ACTIVE_STATUSES)

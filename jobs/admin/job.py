@@ -21,7 +21,7 @@ from jobs.admin.forms import ARG_PREFIX, job_form_class, run_now_form_class, sch
 from jobs.admin.schedule import ScheduleAdminMixin
 from jobs.arguments import run_arguments_build
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
-from jobs.models import Job, Run
+from jobs.models import Job, Run, attach_last_run
 from jobs.registry import registry
 from jobs.runs.services import run_create
 from jobs.services import JOB_SETTINGS, job_create, job_update
@@ -67,16 +67,6 @@ class JobChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
         self.result_list = attach_last_run(self.result_list)
-
-
-def attach_last_run(jobs):
-    """Load the newest run of every job of a page (annotated ``last_run_id``) in one query."""
-    jobs = list(jobs)
-    ids = [job.last_run_id for job in jobs if job.last_run_id]
-    runs = Run.objects.only("id", "job_id", "status", "created_at", "started_at", "finished_at").in_bulk(ids)
-    for job in jobs:
-        job.__dict__["last_run"] = runs.get(job.last_run_id)
-    return jobs
 
 
 class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
