@@ -10,6 +10,13 @@ from jobs.scheduling.store import job_spec, schedule_describe, schedule_next_fir
 NEXT_SHOWN = 5
 
 
+class ZonedDateTimeField(serializers.DateTimeField):
+    """A date and time shown in its own time zone (a crontab's), not converted to the site's."""
+
+    def enforce_timezone(self, value):
+        return value if value.tzinfo is not None else super().enforce_timezone(value)
+
+
 class ScheduleSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["cron", "interval", "once"], allow_null=True)
     description = serializers.CharField()
@@ -18,7 +25,7 @@ class ScheduleSerializer(serializers.Serializer):
     every_seconds = serializers.IntegerField(allow_null=True)
     at = serializers.DateTimeField(allow_null=True)
     enabled = serializers.BooleanField(help_text="False when the job is paused, or a one-off time has passed.")
-    next = serializers.ListField(child=serializers.DateTimeField(), help_text=f"The next {NEXT_SHOWN} due times.")
+    next = serializers.ListField(child=ZonedDateTimeField(), help_text=f"The next {NEXT_SHOWN} due times.")
 
 
 def schedule_data(job) -> dict:
