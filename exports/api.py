@@ -10,12 +10,12 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from exports.downloads import PERMISSION, exportfile_download
 from exports.models import ExportFile
+from jobs.api.pagination import NumberedPagination
 from jobs.api.views.base import ApiView
 
 
@@ -27,10 +27,6 @@ class ExportFileSerializer(serializers.ModelSerializer):
         fields = ["id", "run", "filename", "serializer", "size", "record_count", "deleted_count", "errored_count",
                   "sha256", "arguments", "created_at"]
         read_only_fields = fields
-
-
-class ExportFilePagination(PageNumberPagination):
-    page_size = 50
 
 
 class GzipRenderer(BaseRenderer):
@@ -46,10 +42,11 @@ VIEW = {"GET": ("exports.view_exportfile",)}
 
 class ExportFileListView(ApiView):
     required_perms = VIEW
+    pagination_class = NumberedPagination
 
     @extend_schema(responses=ExportFileSerializer(many=True), operation_id="export_files_list")
     def get(self, request):
-        paginator = ExportFilePagination()
+        paginator = NumberedPagination()
         page = paginator.paginate_queryset(ExportFile.objects.order_by("-created_at", "-id"), request, view=self)
         return paginator.get_paginated_response(ExportFileSerializer(page, many=True).data)
 

@@ -195,6 +195,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "jobs.api.schema.error_responses_add"],
     "ENUM_NAME_OVERRIDES": {"RunStatusEnum": "jobs.models.Run.Status", "RunTriggerEnum": "jobs.models.Run.Trigger"},
 }
 

@@ -15,16 +15,24 @@ import json
 
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
-class JobPagination(PageNumberPagination):
+class NumberedPagination(PageNumberPagination):
+    """Numbered pages; a page that does not exist is bad input (400 on ``page``), like any other parameter."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as exc:
+            raise ValidationError({self.page_query_param: [str(exc.detail)]}) from exc
 
 
 class KeysetCursorPagination(BasePagination):
@@ -46,7 +54,7 @@ class KeysetCursorPagination(BasePagination):
             data = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
             return dt.datetime.fromisoformat(data["t"]), int(data["i"]), bool(data.get("r"))
         except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-            raise NotFound("The cursor is not valid.", code="invalid_cursor") from exc
+            raise ValidationError({self.cursor_query_param: ["Not a cursor of this list (use a `next` or `previous` link)."]}) from exc
 
     def _encode(self, row, *, reverse: bool) -> str:
         data = json.dumps({"t": row.created_at.isoformat(), "i": row.pk, "r": int(reverse)}, separators=(",", ":"))

@@ -16,6 +16,8 @@ class ActionPermission(BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
+        if not hasattr(view, request.method.lower()):
+            return True  # the view answers 405 Method Not Allowed
         perms = view.required_perms.get(request.method)
         if perms is None and request.method in ("HEAD", "OPTIONS"):
             perms = view.required_perms.get("GET")

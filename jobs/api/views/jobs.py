@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from jobs.api.pagination import JobPagination
+from jobs.api.pagination import NumberedPagination
 from jobs.api.selectors import jobs_filtered
 from jobs.api.serializers.jobs import JobFilterSerializer, JobSerializer
 from jobs.api.serializers.schedules import ScheduleInputSerializer, ScheduleSerializer, schedule_data
@@ -27,12 +27,13 @@ def job_data(job: Job) -> dict:
 
 class JobListView(ApiView):
     required_perms = {"GET": ("jobs.view_job",), "POST": ("jobs.add_job",)}
+    pagination_class = NumberedPagination
 
     @extend_schema(parameters=[JobFilterSerializer], responses=JobSerializer(many=True), operation_id="jobs_list")
     def get(self, request):
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        paginator = JobPagination()
+        paginator = NumberedPagination()
         page = paginator.paginate_queryset(jobs_filtered(**filters.validated_data), request, view=self)
         return paginator.get_paginated_response(JobSerializer(attach_last_run(page), many=True).data)
 

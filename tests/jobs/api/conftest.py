@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -44,9 +45,23 @@ class ApiClient:
         return self.request("DELETE", url, **headers)
 
 
+# The groups the migrations create; a transactional test's flush removes them, so they are made again here.
+SHIPPED_GROUPS = [
+    ("jobs", importlib.import_module("jobs.migrations.0002_groups").GROUPS),
+    ("exports", importlib.import_module("exports.migrations.0002_group_permissions").GROUPS),
+]
+
+
+def group(name: str) -> Group:
+    found, _ = Group.objects.get_or_create(name=name)
+    for app_label, groups in SHIPPED_GROUPS:
+        found.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=groups[name]))
+    return found
+
+
 def user_in(name: str, *groups: str, **extra):
     user = UserFactory(username=name, is_staff=True, **extra)
-    user.groups.add(*Group.objects.filter(name__in=groups))
+    user.groups.add(*(group(name) for name in groups))
     return user
 
 
