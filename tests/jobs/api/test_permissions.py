@@ -68,7 +68,7 @@ def test_every_endpoint_for_every_role(role, clients, django_capture_on_commit_c
 
 
 def test_a_wrong_token_is_refused_not_ignored(clients):
-    from tests.jobs.api.conftest import ApiClient
+    from tests.apiclient import ApiClient
 
     response = ApiClient("jst_not-a-real-token").get("/api/v1/jobs/")
     assert response.status_code == 401 and response.json()["code"] == "token_invalid"
@@ -92,7 +92,7 @@ def test_session_auth_needs_csrf_for_writes(operator):
 
 
 def test_download_permission_for_export_files(viewer, operator):
-    from tests.jobs.api.conftest import token_client
+    from tests.apiclient import token_client
 
     assert token_client(viewer).get("/api/v1/export-files/1/download/").status_code == 403
     assert token_client(operator).get("/api/v1/export-files/1/download/").status_code == 404
@@ -100,7 +100,7 @@ def test_download_permission_for_export_files(viewer, operator):
 
 def test_throttled_per_token(superuser, monkeypatch):
     from jobs.api.authentication import TokenRateThrottle
-    from tests.jobs.api.conftest import token_client
+    from tests.apiclient import token_client
 
     monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"api": "3/min"})
     first, second = token_client(superuser), token_client(superuser)

@@ -115,7 +115,7 @@ def test_idempotency_key_returns_the_first_run_within_24_hours(op_api):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_requests_with_one_key_create_one_run(operator):
-    from tests.jobs.api.conftest import token_client
+    from tests.apiclient import token_client
 
     job = JobFactory()
     clients = [token_client(operator) for _ in range(4)]
