@@ -105,3 +105,19 @@ def wait_for(predicate, timeout=30.0, interval=0.05, message="condition"):
 @pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.org", "admin-password")
+
+
+@pytest.fixture
+def viewer(db):
+    """A staff user in the "Job viewers" group."""
+    from tests.apiclient import user_in  # imports models: only once Django is set up
+
+    return user_in("viewer", "Job viewers")
+
+
+@pytest.fixture
+def operator(db):
+    """A staff user in the "Job operators" group."""
+    from tests.apiclient import user_in  # imports models: only once Django is set up
+
+    return user_in("operator", "Job operators")

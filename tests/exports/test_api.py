@@ -5,20 +5,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from exports.models import ExportFile
-from tests.apiclient import token_client, user_in
+from tests.apiclient import token_client
 from tests.factories import RunFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def viewer(db):
-    return user_in("viewer", "Job viewers")
-
-
-@pytest.fixture
-def operator(db):
-    return user_in("operator", "Job operators")
 
 
 @pytest.fixture

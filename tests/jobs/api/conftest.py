@@ -1,4 +1,4 @@
-"""Users of every role (viewer, operator, superuser) and a token client for each, expired and revoked ones too."""
+"""A superuser, and a token client for every role (the viewer and operator come from tests/conftest.py), expired and revoked ones too."""
 
 from __future__ import annotations
 
@@ -8,18 +8,8 @@ import pytest
 from django.utils import timezone
 
 from jobs.api.tokens import token_create, token_revoke
-from tests.apiclient import ApiClient, token_client, user_in
+from tests.apiclient import ApiClient, token_client
 from tests.factories import UserFactory
-
-
-@pytest.fixture
-def viewer(db):
-    return user_in("viewer", "Job viewers")
-
-
-@pytest.fixture
-def operator(db):
-    return user_in("operator", "Job operators")
 
 
 @pytest.fixture
