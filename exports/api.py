@@ -10,7 +10,7 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from exports.downloads import PERMISSION, exportfile_download
@@ -61,7 +61,7 @@ class ExportFileDetailView(ApiView):
 
 class ExportFileDownloadView(ApiView):
     required_perms = {"GET": (PERMISSION,)}
-    renderer_classes = [GzipRenderer]
+    renderer_classes = [JSONRenderer, GzipRenderer]
 
     @extend_schema(responses={(200, "application/gzip"): OpenApiTypes.BINARY}, operation_id="export_files_download")
     def get(self, request, pk: int):

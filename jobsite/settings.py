@@ -183,7 +183,6 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"api": env.str("JOBSITE_API_THROTTLE_RATE", default="1200/min")},
     "EXCEPTION_HANDLER": "jobs.api.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jobsite API",

@@ -66,7 +66,7 @@ class JobSerializer(serializers.ModelSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["task_type"].choices = sorted(registry.types)
-        if self.instance is not None and not isinstance(self.instance, (list, tuple)) and hasattr(self.instance, "pk"):
+        if self.instance is not None:  # an existing job keeps its type
             self.fields["task_type"].read_only = True
 
     def get_type_title(self, job) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from jobs.api.follow import log_events
@@ -42,7 +43,7 @@ LEVEL_QUERY = [
 
 class RunLogDownloadView(ApiView):
     required_perms = {"GET": VIEW_RUN}
-    renderer_classes = [PlainTextRenderer]
+    renderer_classes = [JSONRenderer, PlainTextRenderer]
 
     @extend_schema(parameters=LEVEL_QUERY, responses={(200, "text/plain"): OpenApiTypes.STR},
                    operation_id="runs_logs_download")
@@ -61,7 +62,7 @@ class RunLogDownloadView(ApiView):
 
 class RunLogFollowView(ApiView):
     required_perms = {"GET": VIEW_RUN}
-    renderer_classes = [EventStreamRenderer]
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     @extend_schema(
         parameters=[*LEVEL_QUERY, OpenApiParameter("after", int, description="Send the lines after this seq.")],
