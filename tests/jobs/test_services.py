@@ -10,13 +10,14 @@ import pytest
 from django.utils import timezone
 
 from jobs.arguments import arguments_validate, default_args_clean, to_json_safe
-from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancellable
+from jobs.exceptions import ArgumentsInvalid, JobBusy, JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run, RunLog
 from jobs.runs.cancel import run_cancel
 from jobs.runs.purge import runs_purge
 from jobs.runs.services import run_create, run_rerun
 from jobs.runs.status import run_transition
-from jobs.services import job_create, job_update
+from jobs.scheduling.store import schedule_set
+from jobs.services import job_create, job_delete, job_update
 from tests.factories import JobFactory, RunFactory, UserFactory
 
 Status = Run.Status
@@ -206,3 +207,21 @@ def test_runs_purge_keeps_recent_runs_the_last_k_per_job_and_active_runs():
 
     assert runs_purge(keep_days=0, keep_last=0) == {"runs": 4, "logs": 3}
     assert set(Run.objects.values_list("pk", flat=True)) == {a_active.pk}
+
+
+@pytest.mark.django_db
+def test_job_delete_refuses_a_busy_job_and_removes_schedule_runs_and_logs():
+    from django_celery_beat.models import PeriodicTask
+
+    job = JobFactory()
+    schedule_set(job=job, every="1h")
+    run = RunFactory(job=job, status=Run.Status.CANCELLING)
+    RunLog.objects.create(run=run, seq=0, created_at=timezone.now(), level=20, logger="t", message="m")
+    with pytest.raises(JobBusy):
+        job_delete(job=job)
+    assert Job.objects.filter(pk=job.pk).exists() and PeriodicTask.objects.filter(job__pk=job.pk).exists()
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.CANCELLED)
+    task_id = Job.objects.get(pk=job.pk).periodic_task_id
+    job_delete(job=job)
+    assert not Job.objects.filter(pk=job.pk).exists() and not Run.objects.filter(pk=run.pk).exists()
+    assert not RunLog.objects.filter(run_id=run.pk).exists() and not PeriodicTask.objects.filter(pk=task_id).exists()
