@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+from bench import common  # noqa: E402  (importable once ROOT is on sys.path)
+
 TARGET_MS = 150
 
 
@@ -38,19 +39,8 @@ def parse_args():
     return args
 
 
-def recreate_database(name: str):
-    import psycopg2
-
-    conn = psycopg2.connect(f"{PG}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
 def setup_django(database: str):
-    os.environ["DATABASE_URL"] = f"{PG}/{database}"
+    os.environ["DATABASE_URL"] = common.database_url(database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobsite.settings")
     import django
 
@@ -144,7 +134,7 @@ def measure(client, url: str, requests: int):
 def main():
     args = parse_args()
     t0 = time.perf_counter()
-    recreate_database(args.database)
+    common.database_create(args.database, drop=True)
     setup_django(args.database)
     from django.contrib.auth import get_user_model
     from django.test import Client

@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,8 +25,13 @@ from pathlib import Path
 from celery import shared_task
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402  (importable once ROOT is on sys.path)
+from jobsite.processes import beat_start, worker_start  # noqa: E402
+
 DB_NAME = "jobsite_bench_beat"
-PG = "postgres://postgres@127.0.0.1:5432"
 BROKER = "redis://127.0.0.1:6379/0"
 QUEUE = f"bench-beat-{os.getpid()}"
 RECORD_KEY = f"bench-beat-starts-{os.getpid()}"
@@ -45,7 +49,7 @@ def env() -> dict:
     e = dict(os.environ)
     e.update(
         DJANGO_SETTINGS_MODULE="jobsite.settings",
-        DATABASE_URL=f"{PG}/{DB_NAME}",
+        DATABASE_URL=common.database_url(DB_NAME),
         CELERY_BROKER_URL=BROKER,
         CELERY_TASK_DEFAULT_QUEUE=QUEUE,
         JOBS_EXTRA_TYPES="bench_noop=tests.jobtypes:Echo",
@@ -55,35 +59,9 @@ def env() -> dict:
     return e
 
 
-def setup_database():
-    import psycopg2
-
-    conn = psycopg2.connect(f"{PG}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {DB_NAME}")
-    conn.close()
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0", "--no-input"], cwd=ROOT, env=env(), check=True)
-
-
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def spawn(args: list[str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "jobsite", *args], cwd=ROOT, env=env(),
-                            stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-
-def stop(proc: subprocess.Popen):
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -95,12 +73,12 @@ def percentile(values: list[float], q: float) -> float:
 
 def measure(name: str, n: int, minutes: float, tmp: Path, collect) -> dict:
     """Run one beat + worker; ``collect(window_start, window_end)`` returns (lateness list, dup, miss, extra)."""
-    worker = spawn(["worker", "--pool=prefork", "--concurrency=2", "-Q", QUEUE, "-I", "bench.beat",
-                    "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=WARNING",
-                    "-n", f"bench-{os.getpid()}@%h"], tmp / f"{name}-worker.log")
+    worker = worker_start(env=env(), log_path=tmp / f"{name}-worker.log", queue=QUEUE, concurrency=2,
+                          loglevel="WARNING", name=f"bench-{os.getpid()}@%h", extra_args=["-I", "bench.beat"],
+                          wait_ready=False)
     scheduler = "jobs.scheduling.beat:JobScheduler" if name == "jobsite" else "django_celery_beat.schedulers:DatabaseScheduler"
-    beat = spawn(["beat", f"--scheduler={scheduler}", f"--schedule={tmp / (name + '.db')}",
-                  f"--pidfile={tmp / (name + '.pid')}", "--loglevel=WARNING"], tmp / f"{name}-beat.log")
+    beat = beat_start(env=env(), workdir=tmp, name=f"{name}-beat", scheduler=scheduler, loglevel="WARNING",
+                      wait_ready=False, stop_timeout=30)
     warmup = 20.0
     time.sleep(warmup)
     window_start = dt.datetime.now(dt.UTC)
@@ -108,7 +86,7 @@ def measure(name: str, n: int, minutes: float, tmp: Path, collect) -> dict:
     time.sleep(minutes * 60)
     cpu1, wall1 = cpu_seconds(beat.pid), time.monotonic()
     window_end = dt.datetime.now(dt.UTC)
-    stop(beat)
+    beat.stop()
     import redis
 
     client = redis.Redis.from_url(BROKER)
@@ -118,7 +96,7 @@ def measure(name: str, n: int, minutes: float, tmp: Path, collect) -> dict:
         time.sleep(2)
     time.sleep(5)
     lateness, duplicates, misses, extra = collect(window_start, window_end)
-    stop(worker)
+    worker.stop()
     return {
         "name": name, "jobs": n, "minutes": minutes, "runs": len(lateness),
         "p50": percentile(lateness, 0.5), "p99": percentile(lateness, 0.99), "max": max(lateness, default=float("nan")),
@@ -254,8 +232,8 @@ def main():
     import redis
 
     os.environ.update(env())
-    sys.path.insert(0, str(ROOT))
-    setup_database()
+    common.database_create(DB_NAME, drop=True)
+    common.database_migrate(env())
     django.setup()
     base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     print(f"bench/beat.py: {args.jobs} jobs due every minute for {args.minutes:g} min each phase; "

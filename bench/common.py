@@ -18,11 +18,16 @@ Helpers:
 - ``bench_env(db_name, **env)``: that environment without touching this process.
   ``JOBS_EXTRA_TYPES`` always includes the bench job types of ``bench/benchtasks.py``
   (``bench_noop``, ``bench_log``); pass ``extra_types="id=module:Class,..."`` for more.
-- ``database_create(name, drop=False)``: ``CREATE DATABASE`` on the local server.
+- ``database_url(name)``: its ``DATABASE_URL`` on the bench server (``BENCH_PG*``).
+- ``database_create(name, drop=False)``: ``CREATE DATABASE`` on the local server unless it
+  exists (``drop=True``: drop it first). The one database creator of every bench script.
+- ``database_migrate(env)``: ``manage.py migrate`` in a subprocess with ``env``.
 - ``tables_truncate(*tables)``: empty tables of the bench database between phases.
 - ``Worker(env, concurrency=2, pool="prefork", loglevel="WARNING")``: a ``celery worker``
-  subprocess on the bench queue (also imports ``bench.benchtasks``); a context manager,
-  ``.stop()`` terminates it; its output goes to ``var/bench/<queue>.log``.
+  subprocess on the bench queue (also imports ``bench.benchtasks``), started by
+  ``jobsite.processes.worker_start`` (shared with the tests); a context manager,
+  ``.check()`` raises if it exited, ``.stop()`` terminates it; its output goes to
+  ``var/bench/<queue>.log``.
 - ``queue_purge(env)``: delete the bench queue from Redis.
 - ``percentile(values, p)``, ``median(values)``.
 - ``machine_load()``: ``"load 1.23 0.98 0.50 (2 cores)"``, to print next to figures.
@@ -41,6 +46,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from jobsite.processes import CeleryProcess, worker_start  # noqa: E402  (importable once ROOT is on sys.path)
 
 PG = {"host": os.environ.get("BENCH_PGHOST", "127.0.0.1"), "port": int(os.environ.get("BENCH_PGPORT", "5432")),
       "user": os.environ.get("BENCH_PGUSER", "postgres")}
@@ -65,7 +72,7 @@ def bench_env(db_name: str, *, extra_types: str = "", **extra) -> dict:
     types = ",".join(t for t in (BENCH_TYPES, extra_types) if t)
     env.update(
         DJANGO_SETTINGS_MODULE="jobsite.settings",
-        DATABASE_URL=f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{db_name}",
+        DATABASE_URL=database_url(db_name),
         CELERY_BROKER_URL=REDIS_URL,
         CELERY_RESULT_BACKEND="django-db",
         CELERY_TASK_DEFAULT_QUEUE=env.get("BENCH_QUEUE") or f"jobsite-bench-{os.getpid()}",
@@ -75,6 +82,11 @@ def bench_env(db_name: str, *, extra_types: str = "", **extra) -> dict:
     )
     env.update({key: str(value) for key, value in extra.items()})
     return env
+
+
+def database_url(name: str) -> str:
+    """``DATABASE_URL`` of the database ``name`` on the bench PostgreSQL server."""
+    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
 
 
 def database_create(name: str, *, drop: bool = False):
@@ -93,6 +105,11 @@ def database_create(name: str, *, drop: bool = False):
                 cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     finally:
         conn.close()
+
+
+def database_migrate(env: dict):
+    """Apply the migrations to the database of ``env`` in a ``manage.py migrate`` subprocess."""
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)
 
 
 def django_setup(db_name: str, *, migrate: bool = True, **extra) -> dict:
@@ -118,49 +135,15 @@ def tables_truncate(*tables: str):
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
 
-class Worker:
-    """A ``celery worker`` subprocess consuming the bench queue of ``env``."""
-
-    def __init__(self, env: dict, *, concurrency: int = 2, pool: str = "prefork", loglevel: str = "WARNING",
-                 prefetch_multiplier: int = 1, extra_args=()):
-        self.env = env
-        self.queue = env["CELERY_TASK_DEFAULT_QUEUE"]
-        log_dir = ROOT / "var" / "bench"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = log_dir / f"{self.queue}.log"
-        self._log = self.log_path.open("w")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "jobsite", "worker",
-                f"--pool={pool}", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
-                f"--prefetch-multiplier={prefetch_multiplier}", "-Q", self.queue, "-I", "bench.benchtasks",
-                "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{self.queue}@%h",
-                *extra_args,
-            ],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-
-    def check(self):
-        """Raise if the worker process has exited."""
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"celery worker exited ({self.proc.returncode}):\n{self.log_path.read_text()[-3000:]}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
+def Worker(env: dict, *, concurrency: int = 2, pool: str = "prefork", loglevel: str = "WARNING",  # noqa: N802
+           prefetch_multiplier: int = 1, extra_args=()) -> CeleryProcess:
+    """A ``celery worker`` on the bench queue of ``env`` (not waited for: "ready." is logged at INFO)."""
+    queue = env["CELERY_TASK_DEFAULT_QUEUE"]
+    return worker_start(
+        env=env, log_path=ROOT / "var" / "bench" / f"{queue}.log", queue=queue, concurrency=concurrency, pool=pool,
+        loglevel=loglevel, name=f"{queue}@%h", wait_ready=False,
+        extra_args=[f"--prefetch-multiplier={prefetch_multiplier}", "-I", "bench.benchtasks", *extra_args],
+    )
 
 
 def queue_purge(env: dict):

@@ -24,31 +24,23 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402  (importable once ROOT is on sys.path)
+
 DB_NAME = os.environ.get("BENCH_EXPORTS_DB", "jobsite_bench_exports")
 BASE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
 def _setup(media_root: str | None = None):
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
+    os.environ["DATABASE_URL"] = common.database_url(DB_NAME)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobsite.settings")
     if media_root:
         os.environ["DJANGO_MEDIA_ROOT"] = media_root
     import django
 
     django.setup()
-
-
-def _ensure_db():
-    import psycopg2
-
-    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME])
-        if not cur.fetchone():
-            cur.execute(f'CREATE DATABASE "{DB_NAME}"')
-    conn.close()
 
 
 def _seed(n: int):
@@ -147,7 +139,7 @@ def main():
         child(args.child[0], int(args.child[1]), args.child[2])
         return
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else sorted({min(10_000, args.records), args.records})
-    _ensure_db()
+    common.database_create(DB_NAME)
     _setup()
     _seed(args.records)
     print(f"\nexport of N records (2% tombstones listed in deleted.txt), one fresh process each, {os.cpu_count()} CPUs")

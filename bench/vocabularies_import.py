@@ -36,6 +36,11 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import common  # noqa: E402  (importable once ROOT is on sys.path)
+
 DATA = ROOT / "tests" / "data"
 DEFAULT_DB = "jobsite_bench_vocab"
 DEFAULT_RECORDS = {"ror": 120_000, "orcid": 100_000, "openaire": 200_000}
@@ -207,24 +212,11 @@ def run_child(kind, phase, path, env) -> dict:
 
 # --- parent ------------------------------------------------------------------------
 
-def prepare_db(db: str, env: dict):
-    import psycopg2
-
-    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db])
-        if not cur.fetchone():
-            cur.execute(f'CREATE DATABASE "{db}"')
-    conn.close()
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], env=env, cwd=ROOT, check=True)
-
-
 def truncate(kind: str, db: str):
     import psycopg2
 
     table = {"ror": "vocabularies_affiliation", "orcid": "vocabularies_name", "openaire": "vocabularies_award"}[kind]
-    conn = psycopg2.connect(host="127.0.0.1", user="postgres", dbname=db)
+    conn = psycopg2.connect(dbname=db, **common.PG)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f"TRUNCATE {table}")
@@ -284,9 +276,10 @@ def main():
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="jobsite.settings", PYTHONPATH=str(ROOT),
-               DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{args.db}", JOBSITE_LOG_LEVEL="WARNING",
+               DATABASE_URL=common.database_url(args.db), JOBSITE_LOG_LEVEL="WARNING",
                BENCH_VOCABULARIES_FORK="0" if args.no_fork else "1", BENCH_VOCABULARIES_PARSERS=str(args.parsers or ""))
-    prepare_db(args.db, env)
+    common.database_create(args.db)
+    common.database_migrate(env)
     for kind in (["ror", "openaire", "orcid"] if args.kind == "all" else [args.kind]):
         records = args.records or args.size or int(DEFAULT_RECORDS[kind] * args.scale)
         bench(kind, records, workdir, args.db, env, [p for p in args.phases.split(",") if p])

@@ -6,6 +6,7 @@ class JobsConfig(AppConfig):
     verbose_name = "Jobs"
 
     def ready(self):
+        # Imported once the app registry is ready: both import models (Django's AppConfig.ready rule).
         from jobs import checks  # noqa: F401 - registers the system checks
         from jobs.admin.beat import register
 

@@ -24,7 +24,7 @@ class JobQuerySet(models.QuerySet):
 
     def with_run_stats(self):
         """Annotate the run count and the newest run's id (index-only lookups per job)."""
-        newest = Run.objects.filter(job=OuterRef("pk")).order_by("-created_at", "-pk").values("pk")[:1]
+        newest = Run.objects.newest_for(OuterRef("pk")).values("pk")[:1]
         count = Run.objects.filter(job=OuterRef("pk")).order_by().values("job").annotate(n=Count("pk")).values("n")
         return self.annotate(
             run_count=Coalesce(Subquery(count), 0), last_run_id=Subquery(newest)
@@ -35,7 +35,7 @@ class JobQuerySet(models.QuerySet):
         return self.annotate(
             **{
                 _last_run_field(status): Subquery(
-                    Run.objects.filter(job=OuterRef("pk"), status=status).order_by("-created_at", "-pk").values("pk")[:1]
+                    Run.objects.newest_for(OuterRef("pk")).filter(status=status).values("pk")[:1]
                 )
                 for status in Run.Status.values
             }
@@ -129,7 +129,7 @@ class Job(models.Model):
 
     @cached_property
     def last_run(self) -> Run | None:
-        return Run.objects.filter(job=self).order_by("-created_at", "-pk").first()
+        return Run.objects.newest_for(self).first()
 
 
 def _is_email(address: str) -> bool:
@@ -142,6 +142,19 @@ def _is_email(address: str) -> bool:
 
 def _last_run_field(status: str) -> str:
     return f"last_{status}_id"
+
+
+def attach_last_run(jobs):
+    """Fill ``last_run`` of jobs from ``with_run_stats()`` (annotated ``last_run_id``) with one query.
+
+    Only what a list shows of the run is loaded (status and times).
+    """
+    jobs = list(jobs)
+    ids = [job.last_run_id for job in jobs if job.last_run_id]
+    runs = Run.objects.only("id", "job_id", "status", "created_at", "started_at", "finished_at").in_bulk(ids) if ids else {}
+    for job in jobs:
+        job.__dict__["last_run"] = runs.get(job.last_run_id)
+    return jobs
 
 
 def attach_last_runs(jobs):
@@ -158,16 +171,6 @@ def attach_last_runs(jobs):
     return jobs
 
 
-def attach_last_run(jobs):
-    """Load the newest run of every job of a page (annotated ``last_run_id``) in one query."""
-    jobs = list(jobs)
-    ids = [job.last_run_id for job in jobs if job.last_run_id]
-    runs = Run.objects.only("id", "job_id", "status", "created_at", "started_at", "finished_at").in_bulk(ids)
-    for job in jobs:
-        job.__dict__["last_run"] = runs.get(job.last_run_id)
-    return jobs
-
-
 class RunQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=Run.ACTIVE_STATUSES)
@@ -177,6 +180,20 @@ class RunQuerySet(models.QuerySet):
 
     def for_job(self, job):
         return self.filter(job=job)
+
+    def top_level(self):
+        return self.filter(parent__isnull=True)
+
+    def newest_first(self):
+        """Newest first, by the order every run index has (``-created_at, -id``)."""
+        return self.order_by("-created_at", "-pk")
+
+    def newest_for(self, job):
+        """The top-level runs of ``job`` (a job, its id or an ``OuterRef``), newest first: ``.first()`` is its last run.
+
+        Subtasks are left out: a job's last run is the run an operator started, not one of its parts.
+        """
+        return self.filter(job=job, parent__isnull=True).newest_first()
 
 
 class Run(models.Model):
@@ -198,6 +215,7 @@ class Run(models.Model):
         SCHEDULE = "schedule", "Schedule"
         API = "api", "API"
         RETRY = "retry", "Retry"
+        SUBTASK = "subtask", "Subtask"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.CANCELLING)
     FINAL_STATUSES = (Status.SUCCESS, Status.PARTIAL_SUCCESS, Status.FAILED, Status.CANCELLED, Status.SKIPPED)
@@ -238,6 +256,14 @@ class Run(models.Model):
     attempt = models.PositiveSmallIntegerField(default=0)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Subtasks (jobs.runs.subtasks): a child run executes ``task_name`` with ``args`` for its parent.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    task_name = models.CharField("subtask's Celery task", max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True, help_text="A subtask's title.")
+    awaiting_children = models.BooleanField(
+        default=False, help_text="The task has returned; the run ends when its last subtask ends."
     )
 
     objects = RunQuerySet.as_manager()

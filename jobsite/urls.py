@@ -1,6 +1,15 @@
+"""The site's URLs: the admin (branded "Jobsite administration") and its error pages."""
+
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+from jobs.api.errors import json_under_api
+from jobsite import errors
+
+admin.site.site_header = "Jobsite administration"
+admin.site.site_title = "Jobsite administration"  # the browser tab: "Change job | Jobsite administration"
+admin.site.index_title = "Site administration"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
@@ -8,5 +17,8 @@ urlpatterns = [
     path("api/v1/", include("jobs.api.urls")),
     path("api/v1/", include("exports.api")),
 ]
-handler404 = "jobs.api.errors.not_found"  # JSON under /api/, Django's page elsewhere
-handler500 = "jobs.api.errors.server_error"
+
+# Under /api/ every error is the API's JSON shape (jobs.api.errors); elsewhere the admin-styled pages.
+handler403 = json_under_api(errors.permission_denied, status_code=403)
+handler404 = json_under_api(errors.page_not_found, status_code=404)
+handler500 = json_under_api(errors.server_error, status_code=500)

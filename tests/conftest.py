@@ -1,13 +1,13 @@
 """Shared fixtures: factories, and a real Celery worker on Redis for tests that cross the broker."""
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from jobsite.processes import worker_start
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"  # real samples and schemas, origins in tests/data/SOURCES.md
@@ -27,37 +27,6 @@ def worker_env(**extra) -> dict:
     return env
 
 
-class Worker:
-    """A ``celery worker`` subprocess consuming this session's queue."""
-
-    def __init__(self, *, concurrency=2, log_path: Path, env: dict):
-        self.log_path = log_path
-        self.log_file = log_path.open("w")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "jobsite", "worker",
-                "--pool=prefork", f"--concurrency={concurrency}", "--loglevel=INFO",
-                "-Q", env["CELERY_TASK_DEFAULT_QUEUE"], "--without-gossip", "--without-mingle",
-                "--without-heartbeat", "-n", f"test-{os.getpid()}@%h",
-            ],
-            cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while "ready." not in log_path.read_text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log_file.close()
-
-
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real Celery worker (prefork, 2 processes) on Redis against the test database."""
@@ -65,9 +34,8 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.delete(settings.JOBS_DEFAULT_QUEUE)
-    worker = Worker(log_path=tmp_path_factory.mktemp("worker") / "worker.log", env=worker_env())
-    yield worker
-    worker.stop()
+    with worker_start(env=worker_env(), log_path=tmp_path_factory.mktemp("worker") / "worker.log") as worker:
+        yield worker
     client.delete(settings.JOBS_DEFAULT_QUEUE)
 
 
@@ -82,8 +50,8 @@ def _close_stray_connections(django_db_setup, django_db_blocker):
     yield
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        return
+    if connection.vendor != "postgresql" or connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+        return  # no test database was made (a session of tests that use none)
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

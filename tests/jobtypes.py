@@ -117,3 +117,53 @@ class Slow(RegisteredTask):
     title = "Slow"
     task = slow
     arguments_schema = {"seconds": fields.Float(load_default=5.0), "obey_cancel": fields.Boolean(load_default=True)}
+
+
+@shared_task(name="tests.fanout")
+def fanout(children=3, fail=(), errored=(), raise_after=False):
+    """Spawn ``children`` subtasks; the ones in ``fail`` raise, the ones in ``errored`` record an errored entry."""
+    run = current_run()
+    for index in range(children):
+        run.spawn(fanout_part, {"index": index, "fail": index in fail, "errored": index in errored}, title=f"part {index}")
+    run.close_spawning()
+    run.count("spawned", children)
+    if raise_after:
+        raise RuntimeError("the parent failed after spawning")
+    return {"message": f"spawned {children}"}
+
+
+@shared_task(name="tests.fanout_part")
+def fanout_part(index, fail=False, errored=False):
+    run = current_run()
+    logger.info("part %s working", index)
+    if fail:
+        raise RuntimeError(f"part {index} failed")
+    run.count("created", index + 1)
+    if errored:
+        run.add_error(f"record-{index}", "not valid")
+    return {"message": f"part {index} done"}
+
+
+class FanOut(RegisteredTask):
+    title = "Fan out"
+    task = fanout
+    arguments_schema = {
+        "children": fields.Integer(load_default=3),
+        "fail": fields.List(fields.Integer(), load_default=list),
+        "errored": fields.List(fields.Integer(), load_default=list),
+        "raise_after": fields.Boolean(load_default=False),
+    }
+
+
+class Counted(RegisteredTask):
+    """Counts its ``build_task_arguments`` calls; each build's arguments carry its number."""
+
+    title = "Counted"
+    task = noop
+    arguments_schema = {"n": fields.Integer(load_default=1)}
+    builds = 0
+
+    @classmethod
+    def build_task_arguments(cls, job_obj, n=1):
+        Counted.builds += 1
+        return {"n": n, "build": Counted.builds}

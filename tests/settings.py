@@ -7,7 +7,9 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault(
     "JOBS_EXTRA_TYPES",
     "test_echo=tests.jobtypes:Echo,test_fail=tests.jobtypes:Fail,test_since=tests.jobtypes:Since,"
-    "test_fields=tests.jobtypes:AllFields,test_partial=tests.jobtypes:Partial,test_slow=tests.jobtypes:Slow",
+    "test_fields=tests.jobtypes:AllFields,test_partial=tests.jobtypes:Partial,test_slow=tests.jobtypes:Slow,"
+    "test_fanout=tests.jobtypes:FanOut,"
+    "test_counted=tests.jobtypes:Counted",
 )
 # One queue per test session, so two sessions on one Redis never take each other's runs.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"jobsite-test-{os.getpid()}")

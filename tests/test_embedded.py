@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, Worker
+from jobsite.processes import worker_start
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.worker
 
@@ -46,7 +47,7 @@ def test_run_waits_for_a_worker_on_sqlite_and_the_filesystem_broker(embedded_env
     database = tmp_path / "jobsite.sqlite3"
     assert database.exists() and (tmp_path / "broker" / "queue").is_dir()
 
-    worker = Worker(concurrency=2, log_path=tmp_path / "worker.log", env=embedded_env)
+    worker = worker_start(concurrency=2, log_path=tmp_path / "worker.log", env=embedded_env)
     try:
         done = manage(embedded_env, "jobs", "run", "test_echo", "--arg", "message=x", "--wait", "--timeout", "60")
     finally:

@@ -59,7 +59,7 @@ class LastStatusFilter(admin.SimpleListFilter):
             return queryset
         if value == self.NEVER:
             return queryset.filter(last_run_id__isnull=True)
-        newest = Run.objects.filter(job=OuterRef("pk")).order_by("-created_at", "-pk").values("status")[:1]
+        newest = Run.objects.newest_for(OuterRef("pk")).values("status")[:1]
         return queryset.annotate(last_status=Subquery(newest)).filter(last_status=value)
 
 
@@ -172,7 +172,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
 
     def choose_type_view(self, request):
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied("Adding a job needs the permission “Can add job” (jobs.add_job).")
         types = [
             {"id": type_id, "title": cls.title or type_id, "description": cls.description or (cls.__doc__ or "").strip()}
             for type_id, cls in sorted(registry.types.items(), key=lambda item: (item[1].title or item[0]).lower())
@@ -205,7 +205,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
         extra = {"can_run": False, "recent_runs": []}
         if job is not None:
             extra["can_run"] = job.available and self.has_run_permission(request)
-            extra["recent_runs"] = list(Run.objects.filter(job=job).order_by("-created_at", "-pk")[:10])
+            extra["recent_runs"] = list(Run.objects.newest_for(job)[:10])
             extra["runs_url"] = reverse("admin:jobs_run_changelist") + f"?job={job.pk}"
             extra["job_obj"] = job
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
@@ -222,7 +222,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
 
     def run_view(self, request, object_id):
         if not (self.has_run_permission(request) and self.has_view_permission(request)):
-            raise PermissionDenied
+            raise PermissionDenied("Running a job needs the permissions “Can run jobs” (jobs.run_job) and “Can view job”.")
         job = self.get_object(request, unquote(object_id))
         if job is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
@@ -238,8 +238,9 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
                 preview = form.build()
                 if preview is not None and "_preview" not in request.POST:
                     try:
-                        run = run_create(job=job, args=form.run_arguments(), trigger=Run.Trigger.ADMIN, user=request.user)
-                    except (ArgumentsInvalid, JobTypeUnavailable) as exc:
+                        # The previewed arguments are stored as they are: validated and built once.
+                        run = run_create(job=job, task_args=preview, trigger=Run.Trigger.ADMIN, user=request.user)
+                    except JobTypeUnavailable as exc:
                         form.add_error(None, str(exc))
                     else:
                         self.log_change(request, job, f"Ran job: run {run.pk}")

@@ -57,7 +57,7 @@ class ScheduleAdminMixin:
         if job is None:
             raise Http404("no such job")
         if not self.has_change_permission(request, job):
-            raise PermissionDenied
+            raise PermissionDenied("Editing a job's schedule needs the permission “Can change job” (jobs.change_job).")
         change_url = reverse("admin:jobs_job_change", args=[job.pk])
         if request.method == "POST":
             form = ScheduleForm(request.POST, job=job)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import formats, timezone
 
+from jobs.durations import duration_text
 from jobs.logs.selectors import (
     LOG_POLL_LIMIT,
     LogFilter,
@@ -47,6 +48,7 @@ def run_state(run: Run) -> dict:
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "duration_seconds": duration.total_seconds() if duration is not None else None,
+        "duration_text": duration_text(duration),
         "errors_total": len(run.errors or []),
         # The run page's read-only timing fields, so they do not stay "-" while the run goes on.
         "shown": {name: _shown(getattr(run, name)) for name in ("started_at", "finished_at", "heartbeat_at")},

@@ -1,25 +1,23 @@
 """One JSON error shape for every API answer: ``{"status", "code", "message", "errors"}``.
 
 ``api_exception_handler`` is DRF's exception handler (it also turns the job system's
-exceptions and Django's ``ValidationError`` into 400/409 answers); ``not_found`` and
-``server_error`` are the site's 404/500 handlers, JSON under /api/ and Django's pages
-elsewhere. ``errors`` maps a field to its messages (``{}`` when the error is not a field's).
+exceptions and Django's ``ValidationError`` into 400/409 answers); ``json_under_api``
+wraps the site's 403/404/500 handlers so that under /api/ they answer JSON too.
+``errors`` maps a field to its messages (``{}`` when the error is not a field's).
 """
 
 from __future__ import annotations
 
-import logging
+import functools
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
-from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
 from jobs.exceptions import ArgumentsInvalid, JobBusy, JobTypeUnavailable, RunNotCancellable, ScheduleInvalid
 
-logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 
 
@@ -89,17 +87,21 @@ def api_exception_handler(exc, context):
     return response
 
 
-def _is_api(request) -> bool:
-    return request.path.startswith(API_PREFIX)
+API_ERRORS = {
+    403: ("permission_denied", "You do not have permission to perform this action."),
+    404: ("not_found", "No such resource."),
+    500: ("server_error", "The server failed; the error was logged."),
+}
 
 
-def not_found(request, exception=None):
-    if _is_api(request):
-        return JsonResponse(error_body(404, "not_found", "No such resource."), status=404)
-    return defaults.page_not_found(request, exception)
+def json_under_api(fallback, *, status_code: int):
+    """The site's error handler ``fallback`` (403, 404 or 500), answering the API's JSON shape under /api/."""
+    code, message = API_ERRORS[status_code]
 
+    @functools.wraps(fallback)
+    def handler(request, *args, **kwargs):
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse(error_body(status_code, code, message), status=status_code)
+        return fallback(request, *args, **kwargs)
 
-def server_error(request):
-    if _is_api(request):
-        return JsonResponse(error_body(500, "server_error", "The server failed; the error was logged."), status=500)
-    return defaults.server_error(request)
+    return handler

@@ -19,7 +19,7 @@ def jobs_filtered(*, task_type=None, active=None, last_status=None, search=None)
     if last_status == "never":
         queryset = queryset.filter(last_run_id__isnull=True)
     elif last_status:
-        newest = Run.objects.filter(job=OuterRef("pk")).order_by("-created_at", "-pk").values("status")[:1]
+        newest = Run.objects.newest_for(OuterRef("pk")).values("status")[:1]
         queryset = queryset.annotate(last_status=Subquery(newest)).filter(last_status=last_status)
     if search:
         queryset = queryset.filter(Q(title__icontains=search) | Q(description__icontains=search) | Q(task_type__icontains=search))

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from jobs.durations import duration_text
 from jobs.models import Run, RunLog
 
 LOG_BATCH = 2000
@@ -108,7 +109,7 @@ class RunWatcher:
 def run_summary(run: Run) -> str:
     parts = [f"run {run.pk} {run.status}"]
     if run.duration is not None:
-        parts.append(f"in {run.duration.total_seconds():.2f} s")
+        parts.append(f"in {duration_text(run.duration)}")
     text = " ".join(parts)
     if run.counters:
         text += " [" + " ".join(f"{k}={v}" for k, v in sorted(run.counters.items())) + "]"

@@ -1,22 +1,19 @@
 """``manage.py jobs schedule JOB --cron ... [--tz ...] | --every ... | --at ... | --off``: the schedule editor.
 
 ``schedule_arguments_add`` fills an argparse (sub)parser; ``schedule_command`` does the
-work and returns the lines to print. Bad input raises ``CommandError`` with exit code 2.
+work and returns the lines to print. ``JOB`` follows ``jobs.cli.jobref``'s one rule; bad
+input raises ``CommandError`` with exit code 2.
 """
 
 from __future__ import annotations
 
-from django.core.management.base import CommandError
-
+from jobs.cli.jobref import JOB_HELP, bad_input, job_find
 from jobs.exceptions import ScheduleInvalid
-from jobs.models import Job
 from jobs.scheduling.store import schedule_clear, schedule_describe, schedule_next_fire_times, schedule_set
-
-EXIT_BAD_INPUT = 2
 
 
 def schedule_arguments_add(parser) -> None:
-    parser.add_argument("job", help="Job id, exact job title, or the type id of a job type's only job.")
+    parser.add_argument("job", help=JOB_HELP)
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--cron", metavar='"M H DOM MON DOW"', help='Crontab, e.g. "0 3 * * *".')
     how.add_argument("--every", metavar="N{s,m,h,d}", help="Interval, e.g. 90s, 15m, 1h, 1d.")
@@ -25,32 +22,18 @@ def schedule_arguments_add(parser) -> None:
     parser.add_argument("--tz", default="UTC", help="Time zone of --cron (default UTC), e.g. Europe/Zurich.")
 
 
-def job_find(ref: str) -> Job:
-    if ref.isdigit():
-        job = Job.objects.filter(pk=int(ref)).first()
-    else:
-        job = Job.objects.filter(title=ref).first()
-        if job is None:
-            by_type = list(Job.objects.filter(task_type=ref)[:2])
-            job = by_type[0] if len(by_type) == 1 else None
-    if job is None:
-        raise CommandError(f"unknown job {ref!r}: give a job id, an exact title or a job type with one job",
-                           returncode=EXIT_BAD_INPUT)
-    return job
-
-
 def schedule_command(*, job: str, cron=None, every=None, at=None, off=False, tz="UTC", **_) -> list[str]:
     """Set, change, clear or show a job's schedule; return the lines to print."""
     target = job_find(job)
     if tz != "UTC" and not cron:
-        raise CommandError("--tz applies to --cron only", returncode=EXIT_BAD_INPUT)
+        raise bad_input("--tz applies to --cron only")
     try:
         if off:
             target = schedule_clear(job=target)
         elif cron or every or at:
             target = schedule_set(job=target, cron=cron, tz=tz, every=every, at=at)
     except ScheduleInvalid as exc:
-        raise CommandError(str(exc), returncode=EXIT_BAD_INPUT) from exc
+        raise bad_input(str(exc)) from exc
     lines = [f"{target.pk} {target.title}: {schedule_describe(target)}"]
     lines += [f"  next: {moment.isoformat()}" for moment in schedule_next_fire_times(target)]
     return lines

@@ -16,7 +16,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from jobs.models import Job, Run
+from jobs.durations import duration_text
+from jobs.models import Job, Run, attach_last_run
 from jobs.registry import registry
 from jobs.scheduling.store import schedule_describe, schedule_next_fire_times
 
@@ -31,13 +32,6 @@ class Column:
 
 def when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
-
-
-def seconds(delta) -> str:
-    if delta is None:
-        return ""
-    total = delta.total_seconds()
-    return f"{total * 1000:.0f} ms" if total < 1 else f"{total:.1f} s"  # not "0.0 s" for a quick run
 
 
 def run_progress(run: Run) -> str:
@@ -107,15 +101,11 @@ JOB_COLUMNS = [
 
 def job_rows(queryset=None) -> list[Job]:
     """Jobs with their run count and newest run, in two queries."""
-    jobs = list(
+    return attach_last_run(
         (queryset if queryset is not None else Job.objects.all())
         .select_related("periodic_task__interval", "periodic_task__crontab", "periodic_task__clocked")
         .with_run_stats()
     )
-    runs = Run.objects.in_bulk([job.last_run_id for job in jobs if job.last_run_id])
-    for job in jobs:
-        job.__dict__["last_run"] = runs.get(job.last_run_id)
-    return jobs
 
 
 # --- runs -----------------------------------------------------------------------------
@@ -126,14 +116,19 @@ RUN_COLUMNS = [
     Column("Status", lambda run: run.status, no_wrap=True),
     Column("Trigger", lambda run: run.trigger),
     Column("Created", lambda run: when(run.created_at), no_wrap=True),
-    Column("Duration", lambda run: seconds(run.duration), justify="right"),
+    Column("Duration", lambda run: duration_text(run.duration, empty=""), justify="right"),
     Column("Progress", run_progress, justify="right"),
     Column("Message", lambda run: run.message),
 ]
 
 
-def run_rows(*, job: Job | None = None, task_type: str | None = None, status: str | None = None, limit: int = 20):
-    runs = Run.objects.select_related("job").order_by("-created_at", "-pk")
+def run_rows(
+    *, job: Job | None = None, task_type: str | None = None, status: str | None = None, limit: int = 20,
+    parent: Run | None = None,
+):
+    """The newest runs: top-level ones, or the subtasks of ``parent``."""
+    runs = Run.objects.select_related("job").newest_first()
+    runs = runs.filter(parent=parent) if parent is not None else runs.top_level()
     if job is not None:
         runs = runs.filter(job=job)
     if task_type is not None:

@@ -42,6 +42,9 @@ def run_cancel(*, run: Run, user=None) -> Run:
         cancel_requested_at=timezone.now(),
     ):
         logger.info("run_cancel_requested run_id=%s", run.pk)
+        # A parent's subtasks are cancelled with it; it ends `cancelled` when the last one has ended.
+        for child in Run.objects.filter(parent_id=run.pk, status__in=[Status.QUEUED, Status.RUNNING]):
+            run_cancel(run=child, user=user)
         transaction.on_commit(lambda: cancel_enforce_later(run_id=run.pk))
     else:
         run.refresh_from_db(fields=["status"])

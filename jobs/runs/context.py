@@ -21,7 +21,7 @@ _current = contextvars.ContextVar("jobsite_current_run", default=None)
 class RunHandle:
     """State a running task reports; the execution's monitor thread writes it out."""
 
-    def __init__(self, run_id: int | None, *, max_errors: int = 1000, cancel_check=None):
+    def __init__(self, run_id: int | None, *, max_errors: int = 1000, cancel_check=None, spawner=None):
         self.run_id = run_id
         self._lock = threading.Lock()
         self.done: int | None = None
@@ -33,6 +33,9 @@ class RunHandle:
         self._cancel_check = cancel_check
         self._cancel_checked_at = 0.0
         self._cancelled = False
+        self._spawner = spawner
+        self.spawned = 0
+        self.spawning_closed = False
 
     def progress(self, done: int, total: int | None = None):
         """Report ``done`` of ``total`` units (bytes, records, ...)."""
@@ -55,6 +58,26 @@ class RunHandle:
             if len(self.errors) < self.max_errors:
                 self.errors.append({"id": str(entry_id), "reason": str(reason)})
             self.dirty = True
+
+    def spawn(self, task, kwargs: dict | None = None, *, title: str = ""):
+        """Create a subtask: a child run of this run that executes ``task(**kwargs)`` on any worker.
+
+        The child is sent when the creating transaction commits; this run ends when its
+        task has returned and its last child has ended. Outside a run there is no one to
+        fan out to: the task is called here, in this process.
+        """
+        if self.spawning_closed:
+            raise RuntimeError("close_spawning() was called: no more subtasks can be spawned")
+        if self._spawner is None:
+            return task(**(kwargs or {}))
+        child = self._spawner(task=task, kwargs=kwargs, title=title)
+        with self._lock:
+            self.spawned += 1
+        return child
+
+    def close_spawning(self):
+        """Say that no more subtasks will come (the task's return says it too)."""
+        self.spawning_closed = True
 
     @property
     def errored(self) -> int:

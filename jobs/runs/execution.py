@@ -14,6 +14,7 @@ import threading
 import time
 import traceback as tb
 
+from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
@@ -23,8 +24,9 @@ from jobs.exceptions import PartialSuccess, RunCancelled
 from jobs.logs.capture import capture_run_logs
 from jobs.models import Job, Run
 from jobs.runs import context
-from jobs.runs.ending import run_end
+from jobs.runs.ending import run_await_children, run_end
 from jobs.runs.status import run_transition
+from jobs.runs.subtasks import subtask_spawn
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
@@ -110,7 +112,10 @@ def run_execute(*, run_id: int) -> str | None:
         logger.info("run_not_claimed run_id=%s status=%s", run_id, status)
         return None
 
-    handle = context.RunHandle(run.pk, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"), cancel_check=_cancel_check(run.pk))
+    handle = context.RunHandle(
+        run.pk, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"), cancel_check=_cancel_check(run.pk),
+        spawner=functools.partial(subtask_spawn, parent=run),
+    )
     # Inside a caller's transaction another connection would wait on the run's row lock.
     monitor = None if connections["default"].in_atomic_block else RunMonitor.shared()
     outcome: dict = {}
@@ -131,14 +136,20 @@ def run_execute(*, run_id: int) -> str | None:
     # The last log lines and the final status share one commit (a commit waits for the disk).
     with transaction.atomic():
         logs.store()
-        ended = run_end(run_id=run.pk, from_statuses=[Status.RUNNING], to_status=status, job=run.job, **final)
+        if handle.spawned and status in (Status.SUCCESS, Status.PARTIAL_SUCCESS):
+            # Its subtasks decide how it ends; the worker slot is free from here on.
+            if run_await_children(run_id=run.pk, **final):
+                return Status.RUNNING
+        ended = run_end(run_id=run.pk, from_statuses=[Status.RUNNING], to_status=status, job=run.job,
+                        parent_id=run.parent_id, **final)
         if not ended:
             # A cancel was requested while the task ran: the lifecycle ends it `cancelled`,
             # and the message says how far the task got.
             if status != Status.CANCELLED:
                 final["message"] = f"cancelled on request; the task ended {status} before it stopped: {final.get('message') or ''}".rstrip(": ")
             status = Status.CANCELLED
-            ended = run_end(run_id=run.pk, from_statuses=[Status.CANCELLING], to_status=status, job=run.job, **final)
+            ended = run_end(run_id=run.pk, from_statuses=[Status.CANCELLING], to_status=status, job=run.job,
+                            parent_id=run.parent_id, **final)
     if not ended:
         current = Run.objects.filter(pk=run.pk).values_list("status", flat=True).first()
         logger.warning("run_end_lost run_id=%s wanted=%s current=%s", run.pk, status, current)
@@ -205,15 +216,28 @@ def _hostname() -> str:
     return socket.gethostname()[:255]
 
 
-def _call(run: Run, handle: context.RunHandle) -> dict:
-    """Call the registered task with the run's arguments; describe how it ended."""
+def _task_of(run: Run):
+    """The callable a run executes: its job type's task, or a subtask's own Celery task."""
     registered = run.job.registered_task
     if registered is None:
-        return {"status": Status.FAILED, "message": f"Job type {run.job.task_type!r} is not installed."}
-    task_logger = logging.getLogger(getattr(registered.task, "__module__", __name__))
+        return None, f"Job type {run.job.task_type!r} is not installed."
+    if not run.task_name:
+        return registered.task, ""
+    task = current_app.tasks.get(run.task_name)
+    if task is None:
+        return None, f"Subtask task {run.task_name!r} is not registered in this worker."
+    return task, ""
+
+
+def _call(run: Run, handle: context.RunHandle) -> dict:
+    """Call the run's task with the run's arguments; describe how it ended."""
+    task, missing = _task_of(run)
+    if task is None:
+        return {"status": Status.FAILED, "message": missing}
+    task_logger = logging.getLogger(getattr(task, "__module__", __name__))
     try:
         task_logger.info("run_started run_id=%s job=%s", run.pk, run.job.title)
-        result = registered.task(**(run.args or {}))
+        result = task(**(run.args or {}))
     except RunCancelled as exc:
         return {"status": Status.CANCELLED, "message": str(exc) or "cancelled on request"}
     except PartialSuccess as exc:

@@ -2,7 +2,9 @@
 
 A failed run with a retry still to come sends nothing; the last attempt decides.
 A run is slow when it took longer than ``Job.slow_factor`` times the median duration
-of the job's last ten successes.
+of the job's last ten successes. Each e-mail is a text body with an HTML alternative,
+rendered from ``jobs/email/run_ended.*`` or ``jobs/email/run_slow.*`` (a project's own
+``templates/`` folder can override them by name).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import re
 import statistics
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from jobs.durations import duration_text
 from jobs.models import Job, Run
 
 logger = logging.getLogger(__name__)
@@ -51,7 +55,7 @@ def run_notify(*, run: Run, retrying: bool = False) -> list[str]:
         return []
     subjects = []
     if run.status in (job.notify_on or []) and not retrying:
-        subjects.append(_send(run, recipients, f"{run.get_status_display()}", run.message or ""))
+        subjects.append(_send(run, recipients, run.get_status_display(), "run_ended", detail=run.message or ""))
     if run.slow_notified_at is None:
         subjects += slow_notify(run=run, recipients=recipients)
     return subjects
@@ -66,12 +70,12 @@ def slow_notify(*, run: Run, recipients: list[str] | None = None) -> list[str]:
         return []
     if not Run.objects.filter(pk=run.pk, slow_notified_at__isnull=True).update(slow_notified_at=timezone.now()):
         return []
-    took = run.duration.total_seconds()
     verb = "has been running for" if run.is_active else "took"
-    return [_send(run, recipients, "slow", (
-        f"The run {verb} {took:.1f} s, more than {job.slow_factor:g} x the median of the last "
-        f"{SLOW_SAMPLE} successes ({threshold:.1f} s)."
-    ))]
+    detail = (
+        f"The run {verb} {duration_text(run.duration)}, more than {job.slow_factor:g} x the median of the last "
+        f"{SLOW_SAMPLE} successes ({duration_text(threshold)})."
+    )
+    return [_send(run, recipients, "slow", "run_slow", detail=detail)]
 
 
 def slow_runs_notify() -> int:
@@ -90,17 +94,14 @@ def run_url(run: Run) -> str:
     return settings.JOBSITE_BASE_URL + reverse("admin:jobs_run_change", args=[run.pk])
 
 
-def _send(run: Run, recipients: list[str], what: str, detail: str) -> str:
+def _send(run: Run, recipients: list[str], what: str, template: str, **context) -> str:
+    """Render ``jobs/email/<template>.txt`` and ``.html`` about ``run`` and send them as one e-mail."""
     subject = f"[Jobsite] {run.job.title}: run {run.pk} {what}"
-    lines = [
-        f"Job: {run.job.title} (id {run.job_id})",
-        f"Run: {run.pk}, {run.get_status_display()}, trigger {run.trigger}, attempt {run.attempt}",
-        f"Started: {run.started_at}",
-        f"Finished: {run.finished_at}",
-        f"Run page: {run_url(run)}",
-        "",
-        detail,
-    ]
-    send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, recipients)
+    context = {"run": run, "job": run.job, "what": what, "subject": subject, "run_url": run_url(run), **context}
+    message = EmailMultiAlternatives(
+        subject, render_to_string(f"jobs/email/{template}.txt", context), settings.DEFAULT_FROM_EMAIL, recipients
+    )
+    message.attach_alternative(render_to_string(f"jobs/email/{template}.html", context), "text/html")
+    message.send()
     logger.info("run_notified run_id=%s what=%s recipients=%s", run.pk, what, len(recipients))
     return subject

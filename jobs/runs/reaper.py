@@ -10,6 +10,7 @@ Called by the built-in "Reap lost runs" job (``jobs.builtin``), scheduled every 
   compare-and-set claim makes a late original message harmless.
 - A run held behind an active run that has ended is released.
 - A run still running past its job's slow threshold sends the slow alert (once).
+- A parent waiting for subtasks that have all ended is ended (its last child's end was lost).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from jobs import conf
 from jobs.models import Run
 from jobs.runs.cancel import cancel_enforce, cancel_grace_seconds
 from jobs.runs.dispatch import run_enqueue
-from jobs.runs.ending import run_end
+from jobs.runs.ending import parent_try_end, run_end
 from jobs.runs.followups import held_run_release
 from jobs.runs.notifications import slow_runs_notify
 
@@ -37,10 +38,11 @@ def runs_reap(*, now: dt.datetime | None = None) -> dict:
 
     now = now or timezone.now()
     stale = now - dt.timedelta(seconds=conf.get("JOBS_LOST_RUN_SECONDS"))
-    counts = {"lost": 0, "cancelled": 0, "reenqueued": 0, "released": 0, "slow_alerts": 0}
+    counts = {"lost": 0, "parents_ended": 0, "cancelled": 0, "reenqueued": 0, "released": 0, "slow_alerts": 0}
 
     dead = Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
-    for run in Run.objects.filter(dead, status=Status.RUNNING).select_related("job"):
+    # A parent waiting for its subtasks holds no worker: no heartbeat is owed.
+    for run in Run.objects.filter(dead, status=Status.RUNNING, awaiting_children=False).select_related("job"):
         limit = run.job.time_limit
         if limit and run.started_at and (now - run.started_at).total_seconds() >= limit:
             message = f"timed out after {limit} s (hard time limit)"
@@ -49,6 +51,11 @@ def runs_reap(*, now: dt.datetime | None = None) -> dict:
         if run_end(run_id=run.pk, from_statuses=[Status.RUNNING], to_status=Status.FAILED, job=run.job, message=message):
             logger.warning("run_lost run_id=%s job_id=%s", run.pk, run.job_id)
             counts["lost"] += 1
+
+    # A waiting parent whose children have all ended (a lost end of its last child) ends now.
+    for parent_id in Run.objects.filter(awaiting_children=True, status__in=Run.ACTIVE_STATUSES).values_list("pk", flat=True):
+        if parent_try_end(parent_id=parent_id):
+            counts["parents_ended"] += 1
 
     grace_over = now - dt.timedelta(seconds=cancel_grace_seconds())
     overdue = Q(cancel_requested_at__lt=grace_over) | Q(cancel_requested_at__isnull=True) | dead

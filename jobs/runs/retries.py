@@ -24,8 +24,8 @@ def retry_backoff(*, job, attempt: int) -> int:
 def retry_schedule(*, run: Run) -> Run | None:
     """Queue a retry of a failed run while the job's ``max_retries`` allow; None otherwise."""
     job = run.job
-    if run.status != Run.Status.FAILED or run.attempt >= job.max_retries:
-        return None
+    if run.status != Run.Status.FAILED or run.attempt >= job.max_retries or run.parent_id is not None:
+        return None  # a subtask is retried with its parent, which re-runs only the children that did not succeed
     if run.retries.exists():
         return None
     countdown = retry_backoff(job=job, attempt=run.attempt)

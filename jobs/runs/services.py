@@ -34,6 +34,9 @@ def run_create(
     hold: bool = False,
     countdown: float | None = None,
     enqueue: bool = True,
+    parent: Run | None = None,
+    task_name: str = "",
+    title: str = "",
 ) -> Run:
     """Create a queued run and send it once the transaction commits.
 
@@ -43,6 +46,7 @@ def run_create(
     (overlap policy "queue"); ``countdown`` delays the message (a retry's backoff);
     ``enqueue=False`` stores a queued run that the caller executes itself (``manage.py
     jobs run --foreground``) or ends at once (a skipped tick) instead of sending it.
+    ``parent``, ``task_name`` and ``title`` make a subtask (``jobs.runs.subtasks``).
     """
     if task_args is None:
         task_args = run_arguments_build(job=job, args=args)
@@ -65,6 +69,9 @@ def run_create(
         message=message,
         held=hold,
         not_before=now + dt.timedelta(seconds=countdown) if countdown else None,
+        parent=parent,
+        task_name=task_name,
+        title=title,
     )
     run.save(force_insert=True)
     logger.info("run_created run_id=%s job_id=%s trigger=%s", run.pk, job.pk, trigger)
@@ -74,7 +81,7 @@ def run_create(
 
 
 def run_unstarted_create(
-    *, job: Job, trigger: str, due_at: dt.datetime | None = None, retry_of: Run | None = None
+    *, job: Job, trigger: str, due_at: dt.datetime | None = None, retry_of: Run | None = None, parent: Run | None = None
 ) -> Run:
     """Store a queued run that is never sent, for a tick or retry whose arguments could not be built.
 
@@ -90,6 +97,7 @@ def run_unstarted_create(
         created_at=timezone.now(),
         retry_of=retry_of,
         attempt=(retry_of.attempt + 1) if retry_of is not None else 0,
+        parent=parent,
     )
     logger.info("run_created run_id=%s job_id=%s trigger=%s unstarted=true", run.pk, job.pk, trigger)
     return run

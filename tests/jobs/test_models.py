@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from jobs.models import Job, Run, attach_last_runs
+from jobs.models import Job, Run, attach_last_run, attach_last_runs
 from tests.factories import JobFactory, RunFactory
 
 Status = Run.Status
@@ -47,6 +47,31 @@ def test_last_runs_maps_every_status_to_its_newest_run(django_assert_num_queries
         assert fresh.last_run == runs["queued"]
     with django_assert_num_queries(0):
         fresh.last_runs  # noqa: B018 - cached
+
+
+@pytest.mark.django_db
+def test_newest_for_lists_one_jobs_runs_newest_first_the_higher_pk_breaking_ties():
+    job, other = JobFactory(), JobFactory()
+    base = timezone.now() - dt.timedelta(hours=1)
+    runs = _runs(job, base)
+    RunFactory(job=other, created_at=base + dt.timedelta(minutes=30))
+    order = ["queued", "tie_b", "tie_a", "new_success", "failed", "old_success"]
+    assert list(Run.objects.newest_for(job)) == [runs[name] for name in order]
+    assert list(Run.objects.newest_for(job.pk).filter(status=Status.SKIPPED)) == [runs["tie_b"], runs["tie_a"]]
+    assert Run.objects.newest_for(job).first() == job.last_run == runs["queued"]
+
+
+@pytest.mark.django_db
+def test_attach_last_run_loads_a_pages_newest_runs_in_one_query(django_assert_num_queries):
+    base = timezone.now() - dt.timedelta(hours=1)
+    with_runs, without = JobFactory(), JobFactory()
+    runs = _runs(with_runs, base)
+    page = list(Job.objects.filter(pk__in=[with_runs.pk, without.pk]).with_run_stats().order_by("pk"))
+    with django_assert_num_queries(1):
+        jobs = attach_last_run(page)
+    with django_assert_num_queries(0):
+        assert [job.last_run for job in jobs] == [runs["queued"], None]
+        assert jobs[0].last_run.status == Status.QUEUED
 
 
 @pytest.mark.django_db

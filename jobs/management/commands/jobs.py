@@ -4,6 +4,8 @@ Exit codes: 0 success (or queued without waiting), 1 the run ended failed, cance
 or skipped, 2 bad input (unknown job or run, invalid arguments, run already ended; for
 ``sync``: something only an administrator can fix), 3 partial success, 4 ``--timeout``
 passed while the run was still active.
+
+``JOB`` (``run``, ``runs --job``, ``schedule``) means the same everywhere: see ``jobs.cli.jobref``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from rich.console import Console
 
 from jobs.cli import tables
 from jobs.cli.arguments import cli_arguments_parse
+from jobs.cli.family import family_lines_print
 from jobs.cli.follow import RunWatcher, level_parse, run_summary
+from jobs.cli.jobref import JOB_HELP, bad_input, job_find, job_resolve
 from jobs.cli.schedule import schedule_arguments_add, schedule_command
 from jobs.cli.sync_report import sync_lines
 from jobs.cli.token import token_arguments_add, token_command
@@ -34,12 +38,8 @@ from jobs.sync import jobs_sync
 
 Status = Run.Status
 EXIT_BY_STATUS = {Status.SUCCESS: 0, Status.PARTIAL_SUCCESS: 3}
-EXIT_FAILED, EXIT_BAD_INPUT, EXIT_TIMEOUT = 1, 2, 4
+EXIT_FAILED, EXIT_TIMEOUT = 1, 4
 FOREGROUND_CANCEL_GRACE = 10.0
-
-
-def bad_input(message: str) -> CommandError:
-    return CommandError(message, returncode=EXIT_BAD_INPUT)
 
 
 def arguments_message(exc: ArgumentsInvalid, job_label: str) -> str:
@@ -74,8 +74,8 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel,schedule,sync,token}")
         sub.add_parser("list", help="Job types (and problems) and jobs with their last run.")
 
-        run = sub.add_parser("run", help="Run a job by id, or a job type by id (its only job, or a new one).")
-        run.add_argument("job", help="Job id, or job type id.")
+        run = sub.add_parser("run", help="Run a job (by id, title or job type; a job type without a job gets one).")
+        run.add_argument("job", help=f"{JOB_HELP} A job type with no job gets a new one.")
         run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="An argument (repeatable).")
         run.add_argument("--json", dest="json_text", metavar="OBJECT", help="Arguments as a JSON object.")
         how = run.add_mutually_exclusive_group()
@@ -84,14 +84,18 @@ class Command(BaseCommand):
         run.add_argument("--timeout", type=float, help="Stop waiting after this many seconds (exit 4).")
 
         runs = sub.add_parser("runs", help="The newest runs.")
-        runs.add_argument("--job", help="Job id or job type id.")
+        which = runs.add_mutually_exclusive_group()
+        which.add_argument("--job", help=JOB_HELP)
+        which.add_argument("--type", dest="task_type", metavar="TYPE", help="Runs of every job of this job type.")
         runs.add_argument("--status", choices=Status.values)
         runs.add_argument("--limit", type=int, default=20)
+        runs.add_argument("--parent", type=int, help="The subtasks of this run.")
 
         logs = sub.add_parser("logs", help="A run's log lines.")
         logs.add_argument("run", type=int)
         logs.add_argument("--follow", action="store_true", help="Keep printing until the run ends.")
         logs.add_argument("--level", type=level_parse, default=0, help="Lowest level shown (INFO, WARNING, 30 ...).")
+        logs.add_argument("--children", action="store_true", help="With its subtasks' lines, in time order.")
 
         cancel = sub.add_parser("cancel", help="Cancel a queued run, or ask a running one to stop.")
         cancel.add_argument("run", type=int)
@@ -126,15 +130,16 @@ class Command(BaseCommand):
             self.console.print(tables.table("Unavailable job types", tables.PROBLEM_COLUMNS, problems))
         self.console.print(tables.table("Jobs", tables.JOB_COLUMNS, tables.job_rows()))
 
-    def handle_runs(self, *, job=None, status=None, limit=20, **options):
+    def handle_runs(self, *, job=None, task_type=None, status=None, limit=20, parent=None, **options):
         filters = {}
+        if parent is not None:
+            filters["parent"] = self._run(parent)
         if job is not None:
-            if job.isdigit():
-                filters["job"] = self._job(job)
-            elif job in registry or Job.objects.filter(task_type=job).exists():
-                filters["task_type"] = job
-            else:
-                raise bad_input(f"unknown job {job!r}: not a job id nor a job type id")
+            filters["job"] = job_find(job)
+        if task_type is not None:
+            if task_type not in registry and not Job.objects.filter(task_type=task_type).exists():
+                raise bad_input(f"unknown job type {task_type!r} (see `manage.py jobs list`)")
+            filters["task_type"] = task_type
         rows = tables.run_rows(status=status, limit=limit, **filters)
         if not rows:
             self.stdout.write("no runs match" if (filters or status) else "no runs yet")
@@ -149,8 +154,13 @@ class Command(BaseCommand):
             raise bad_input(f"no run with id {run_id}")
         return run
 
-    def handle_logs(self, *, run, follow=False, level=0, **options):
+    def handle_logs(self, *, run, follow=False, level=0, children=False, **options):
         run = self._run(run)
+        if children and follow:
+            raise bad_input("--children prints the lines stored so far; it does not combine with --follow")
+        if children:
+            family_lines_print(self.console, run.pk, level=level)
+            return
         watcher = RunWatcher(self.console, run.pk, level=level)
         if follow:
             run = watcher.follow()
@@ -188,25 +198,8 @@ class Command(BaseCommand):
 
     # --- run ----------------------------------------------------------------------------
 
-    def _job(self, ref: str) -> Job:
-        job = Job.objects.filter(pk=int(ref)).first()
-        if job is None:
-            raise bad_input(f"no job with id {ref}")
-        return job
-
-    def _job_or_type(self, ref: str) -> tuple[Job | None, str]:
-        """A job by id; or the only job of a type; or (None, type id) for a new job of it."""
-        if ref.isdigit():
-            return self._job(ref), ""
-        if ref not in registry:
-            raise bad_input(f"unknown job {ref!r}: not a job id nor an installed job type (see `manage.py jobs list`)")
-        ids = list(Job.objects.filter(task_type=ref).order_by("pk").values_list("pk", flat=True)[:10])
-        if len(ids) > 1:
-            raise bad_input(f"job type {ref!r} has several jobs ({', '.join(map(str, ids))}): give a job id")
-        return (Job.objects.get(pk=ids[0]), "") if ids else (None, ref)
-
     def handle_run(self, *, job, arg, json_text=None, wait=False, foreground=False, timeout=None, **options):
-        job_obj, new_type = self._job_or_type(job)
+        job_obj, new_type = job_resolve(job, allow_new=True)
         task_type = new_type or job_obj.task_type
         label = f"job type {new_type!r}" if new_type else f"job {job_obj.pk} ({job_obj.title})"
         registered = registry.get(task_type)

@@ -15,26 +15,17 @@ window.addEventListener('DOMContentLoaded', () => {
   function text(el, value) { if (el) el.textContent = value; }
   function show(el, visible) { if (el) el.hidden = !visible; }
 
-  function duration(seconds) {
-    if (seconds === null || seconds === undefined) return '-';
-    if (seconds < 1) return Math.round(seconds * 1000) + ' ms';
-    if (seconds < 60) return seconds.toFixed(1) + ' s';
-    const m = Math.floor(seconds / 60), s = Math.floor(seconds % 60);
-    if (m < 60) return m + ' min ' + String(s).padStart(2, '0') + ' s';
-    return Math.floor(m / 60) + ' h ' + String(m % 60).padStart(2, '0') + ' min';
-  }
-
   function render(data) {
     const badge = document.createElement('span');
     badge.className = 'jobs-badge jobs-status-' + data.status;
     badge.dataset.status = data.status;
     badge.textContent = data.status_display;
     $('jobs-run-status').replaceChildren(badge);
-    text($('jobs-run-duration'), duration(data.duration_seconds));
+    text($('jobs-run-duration'), data.duration_text);
     for (const [name, value] of Object.entries(data.shown || {})) {
       text(document.querySelector('.field-' + name + ' .readonly'), value);
     }
-    text(document.querySelector('.field-duration_display .readonly'), duration(data.duration_seconds));
+    text(document.querySelector('.field-duration_display .readonly'), data.duration_text);
     const progress = $('jobs-run-progress');
     if (data.progress_done !== null || data.progress_total !== null) {
       show(progress, true);

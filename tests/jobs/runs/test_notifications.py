@@ -31,6 +31,44 @@ def test_each_ending_status_notifies_when_asked(task_type, expected):
     assert [m.subject for m in mail.outbox] == [f"[Jobsite] Nightly: run {run.pk} {expected}"]
     assert mail.outbox[0].to == ["a@example.org", "b@example.org"]
     assert f"Run page: https://jobs.example.org/admin/jobs/run/{run.pk}/change/" in mail.outbox[0].body
+    html, mimetype = mail.outbox[0].alternatives[0]
+    assert mimetype == "text/html"
+    assert f'<a href="https://jobs.example.org/admin/jobs/run/{run.pk}/change/"' in html
+
+
+@pytest.mark.django_db
+@override_settings(JOBSITE_BASE_URL="https://jobs.example.org")
+def test_the_text_body_has_every_fact_and_the_html_part_the_same_escaped():
+    job = JobFactory(task_type="test_fail", title="Import <A & B>", notify_emails="ops@example.org",
+                     notify_on=["failed"])
+    run = run_create(job=job, args={})
+    run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    message = mail.outbox[0]
+    link = f"https://jobs.example.org/admin/jobs/run/{run.pk}/change/"
+    started, finished = (t.strftime("%Y-%m-%d %H:%M:%S UTC") for t in (run.started_at, run.finished_at))
+    assert message.body == (
+        f"Job: Import <A & B> (id {job.pk})\n"
+        f"Run: {run.pk}, Failed, trigger {run.trigger}, attempt {run.attempt}\n"
+        f"Started: {started}\n"
+        f"Finished: {finished}\n"
+        f"Run page: {link}\n"
+        f"\n{run.message}\n"
+    )
+    assert run.message
+    html = message.alternatives[0][0]
+    assert f"Import &lt;A &amp; B&gt;: run {run.pk} failed</h1>" in html and "<A & B>" not in html
+    for fact in (f">{run.pk}<", "<strong>Failed</strong>", f">{run.trigger}<", started, finished):
+        assert fact in html, fact
+    assert f'<a href="{link}"' in html
+
+
+@pytest.mark.django_db
+def test_a_run_that_never_started_says_so():
+    job = JobFactory(notify_emails="ops@example.org", notify_on=["cancelled"])
+    run = run_cancel(run=run_create(job=job, args={}))
+    assert "Started: -\n" in mail.outbox[0].body
+    assert run.pk and ">-</td>" in mail.outbox[0].alternatives[0][0]
 
 
 @pytest.mark.django_db
@@ -80,6 +118,10 @@ def test_slow_run_alert_against_the_median_of_the_last_ten_successes():
     assert run_notify(run=normal) == []
     assert run_notify(run=slow) == [f"[Jobsite] {job.title}: run {slow.pk} slow"]
     assert "more than 2 x the median" in mail.outbox[0].body
+    assert mail.outbox[0].body.startswith("Slow run: this run takes longer than the job's recent successes.\n\n")
+    html = mail.outbox[0].alternatives[0][0]
+    assert f"run {slow.pk} is slow</h1>" in html and "more than 2 x the median" in html
+    assert f"/admin/jobs/run/{slow.pk}/change/" in html
 
 
 @pytest.mark.django_db

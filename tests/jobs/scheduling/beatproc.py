@@ -1,41 +1,21 @@
 """A real ``celery beat`` subprocess (jobs.scheduling.beat.JobScheduler) against the test database."""
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from tests.conftest import ROOT, worker_env
+from jobsite.processes import beat_start
+from tests.conftest import worker_env
 
 
 class Beat:
-    def __init__(self, tmp: Path, name: str = "beat", scheduler: str = "jobs.scheduling.beat:JobScheduler"):
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.log_path = tmp / f"{name}.log"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "jobsite", "beat", "--loglevel=INFO",
-                f"--scheduler={scheduler}", f"--schedule={tmp / (name + '.db')}", f"--pidfile={tmp / (name + '.pid')}",
-                "--max-interval=1",
-            ],
-            cwd=ROOT, env=worker_env(), stdout=self.log_path.open("w"), stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while "beat: Starting" not in self.log_text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"celery beat did not start:\n{self.log_text()[-3000:]}")
-            time.sleep(0.1)
+    """A started beat (``--max-interval=1``, files in ``tmp``); ``.stop()`` ends it."""
 
-    def log_text(self) -> str:
-        return self.log_path.read_text() if self.log_path.exists() else ""
+    def __init__(self, tmp: Path, name: str = "beat", scheduler: str = "jobs.scheduling.beat:JobScheduler"):
+        self.process = beat_start(env=worker_env(), workdir=tmp, name=name, scheduler=scheduler,
+                                  extra_args=["--max-interval=1"])
 
     def sent(self, task: str = "jobs.fire_schedule") -> int:
-        return self.log_text().count(f"({task})")
+        """How many ``task`` messages the beat has sent so far (read from its log)."""
+        return self.process.log_text().count(f"({task})")
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        self.process.stop()
