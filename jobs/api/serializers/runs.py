@@ -24,7 +24,7 @@ class RunSerializer(serializers.ModelSerializer):
         fields = [
             "id", "job", "job_title", "status", "active", "trigger", "started_by", "created_at", "started_at",
             "finished_at", "duration_seconds", "progress_done", "progress_total", "progress_percent", "message", "attempt",
-            "retry_of",
+            "retry_of", "parent", "title",
         ]
         read_only_fields = fields
 

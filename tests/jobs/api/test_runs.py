@@ -71,6 +71,9 @@ def test_run_detail_has_everything_of_the_run_page(su_api):
     assert [r["id"] for r in data["retry_chain"]] == [first.pk]
     assert [r["id"] for r in su_api.get(f"/api/v1/runs/{first.pk}/").json()["retries"]] == [retry.pk]
     assert su_api.get(f"/api/v1/runs/{first.pk}/").json()["args"] == {"lines": 2}
+    child = RunFactory(job=first.job, parent=first, trigger=Run.Trigger.SUBTASK, title="part 1")
+    assert su_api.get(f"/api/v1/runs/{child.pk}/").json()["parent"] == first.pk
+    assert su_api.get(f"/api/v1/runs/{child.pk}/").json()["title"] == "part 1"
     missing = su_api.get("/api/v1/runs/999999/")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
