@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402
-from bench.admin_scale import PG, execute, load_jobs, load_log_run, load_runs, recreate_database, setup_django  # noqa: E402
+from bench.admin_scale import execute, load_jobs, load_log_run, load_runs, setup_django  # noqa: E402
 
 DATABASE = "jobsite_bench_api"
 TARGET_MS = 50
@@ -151,7 +151,7 @@ def main():
         JOBSITE_API_THROTTLE_RATE="100000000/min", CELERY_BROKER_URL=common.REDIS_URL, CELERY_TASK_DEFAULT_QUEUE=queue,
         DJANGO_SETTINGS_MODULE="jobsite.settings", JOBSITE_VAR_DIR=str(ROOT / "var"),
     )
-    recreate_database(DATABASE)
+    common.database_create(DATABASE, drop=True)
     setup_django(DATABASE)
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -186,7 +186,7 @@ def main():
     ]
     rows = [(name, timed(client, url, args.requests, headers)) for name, url in endpoints]
 
-    env = dict(os.environ, DATABASE_URL=f"{PG}/{DATABASE}", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost")
+    env = dict(os.environ, DATABASE_URL=common.database_url(DATABASE), DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost")
     port = free_port()
     job_id = Job.objects.filter(task_type="purge_runs").order_by("pk").values_list("pk", flat=True).first()
     server = gunicorn_start(env, port, args.workers)
