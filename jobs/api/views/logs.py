@@ -12,7 +12,7 @@ from jobs.api.follow import log_events
 from jobs.api.serializers.logs import LogPageSerializer, LogQuerySerializer
 from jobs.api.views.base import ApiView, EventStreamRenderer, PlainTextRenderer
 from jobs.api.views.runs import VIEW_RUN, run_get
-from jobs.logs.selectors import LogFilter, format_log_line, log_chunks, log_page, seq_parse
+from jobs.logs.selectors import LogFilter, format_log_line, log_chunks, log_line_json, log_page, seq_parse
 
 
 def log_query(request) -> tuple[LogFilter, dict]:
@@ -32,7 +32,9 @@ class RunLogView(ApiView):
         run = run_get(pk)
         page = log_page(run.pk, flt, after=params.get("after"), before=params.get("before"), last=params["last"],
                         size=params["size"])
-        return Response(LogPageSerializer(page).data)
+        # Plain dicts (the admin's own line format): 200 lines through DRF fields cost several times more.
+        return Response({"lines": [log_line_json(line) for line in page.lines], "has_older": page.has_older,
+                         "has_newer": page.has_newer, "first_seq": page.first_seq, "last_seq": page.last_seq})
 
 
 LEVEL_QUERY = [
