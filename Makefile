@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast bench lint clean
+.PHONY: install run test test-faults test-fast bench lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +15,21 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+# make run is development: DEBUG on, a secret key generated once into var/secret_key.
+run: export DJANGO_DEBUG ?= true
 run: $(STAMP)
+	$(PY) -c 'from jobsite.folders import main; main()'
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py jobsite_demo
 	$(PY) manage.py seed_records
+	$(PY) manage.py jobs apply
 	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile --port $${PORT:-8000}
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-faults: $(STAMP)
+	$(PY) -m pytest -m faults $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

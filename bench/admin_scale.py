@@ -41,7 +41,7 @@ def parse_args():
 
 def setup_django(database: str):
     os.environ["DATABASE_URL"] = common.database_url(database)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobsite.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     import django
 
     django.setup()

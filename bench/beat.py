@@ -48,7 +48,7 @@ def record_start(slot: int, key: str):
 def env() -> dict:
     e = dict(os.environ)
     e.update(
-        DJANGO_SETTINGS_MODULE="jobsite.settings",
+        DJANGO_SETTINGS_MODULE="bench.settings",
         DATABASE_URL=common.database_url(DB_NAME),
         CELERY_BROKER_URL=BROKER,
         CELERY_TASK_DEFAULT_QUEUE=QUEUE,

@@ -71,7 +71,7 @@ def bench_env(db_name: str, *, extra_types: str = "", **extra) -> dict:
     env = dict(os.environ)
     types = ",".join(t for t in (BENCH_TYPES, extra_types) if t)
     env.update(
-        DJANGO_SETTINGS_MODULE="jobsite.settings",
+        DJANGO_SETTINGS_MODULE="bench.settings",
         DATABASE_URL=database_url(db_name),
         CELERY_BROKER_URL=REDIS_URL,
         CELERY_RESULT_BACKEND="django-db",

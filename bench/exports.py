@@ -35,7 +35,7 @@ BASE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 def _setup(media_root: str | None = None):
     os.environ["DATABASE_URL"] = common.database_url(DB_NAME)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobsite.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     if media_root:
         os.environ["DJANGO_MEDIA_ROOT"] = media_root
     import django

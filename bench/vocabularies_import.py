@@ -275,7 +275,7 @@ def main():
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="jobsite.settings", PYTHONPATH=str(ROOT),
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", PYTHONPATH=str(ROOT),
                DATABASE_URL=common.database_url(args.db), JOBSITE_LOG_LEVEL="WARNING",
                BENCH_VOCABULARIES_FORK="0" if args.no_fork else "1", BENCH_VOCABULARIES_PARSERS=str(args.parsers or ""))
     common.database_create(args.db)

@@ -7,7 +7,7 @@ and after every task (``bench/dispatch.py --db-reuse-max N``).
 
 import os
 
-from jobsite.settings import *  # noqa: F403
+from bench.settings import *  # noqa: F403
 
 if os.environ.get("BENCH_CELERY_DB_REUSE_MAX"):
     CELERY_DB_REUSE_MAX = int(os.environ["BENCH_CELERY_DB_REUSE_MAX"])

@@ -8,6 +8,3 @@ class JobsConfig(AppConfig):
     def ready(self):
         # Imported once the app registry is ready: both import models (Django's AppConfig.ready rule).
         from jobs import checks  # noqa: F401 - registers the system checks
-        from jobs.admin.beat import register
-
-        register()  # job schedules read-only in django-celery-beat's admin

@@ -29,6 +29,13 @@ DEFAULTS = {
     "JOBS_CANCEL_GRACE_SECONDS": 30.0,
     "JOBS_LOST_RUN_SECONDS": 60.0,
     "JOBS_REENQUEUE_AFTER_SECONDS": 600.0,
+    # How long a run whose database connection was lost waits for it to answer, to record its end.
+    "JOBS_DATABASE_WAIT_SECONDS": 120.0,
+    # Seconds between a worker's looks for runs that waited for the broker (jobs.runs.outbox).
+    "JOBS_OUTBOX_SECONDS": 2.0,
+    # Limits on a run's arguments, the same for admin, CLI and API (jobs.arguments).
+    "JOBS_ARGUMENTS_MAX_BYTES": 65536,
+    "JOBS_ARGUMENTS_MAX_DEPTH": 16,
     # Templates included on the run page (other apps' panels, e.g. exports' download link).
     "JOBS_RUN_PAGE_PANELS": [],
 }

@@ -53,3 +53,11 @@ def format_messages(messages, prefix="") -> str:
 
 class ScheduleInvalid(ValueError):
     """A schedule (crontab, interval, date and time, time zone) that cannot be stored."""
+
+
+class RunOverlaps(Exception):
+    """A manual run refused by its job's overlap policy while another run is active."""
+
+    def __init__(self, message, *, active_run_id: int):
+        self.active_run_id = active_run_id
+        super().__init__(message)

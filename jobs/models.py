@@ -52,6 +52,11 @@ class Job(models.Model):
         REPLACE = "replace", "Cancel the active run and start the new one"
 
     title = models.CharField(max_length=200)
+    # The job's name in a jobs file (manage.py jobs export / apply): matched by it, not by id.
+    key = models.SlugField(
+        max_length=100, unique=True, null=True, blank=True,
+        help_text="Stable name of the job in a jobs file (manage.py jobs export/apply).",
+    )
     description = models.TextField(blank=True)
     task_type = models.CharField("job type", max_length=100, db_index=True)
     active = models.BooleanField(default=True, help_text="Inactive jobs are not scheduled.")
@@ -251,6 +256,13 @@ class Run(models.Model):
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     slow_notified_at = models.DateTimeField(null=True, blank=True, help_text="When the slow-run alert went out.")
     reenqueued_at = models.DateTimeField(null=True, blank=True, help_text="When the reaper sent a lost message again.")
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its message went to the broker (empty: waiting for the broker)."
+    )
+    request_token = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False,
+        help_text="The one-time token of the form that created it: a resubmitted form returns this run.",
+    )
 
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
     attempt = models.PositiveSmallIntegerField(default=0)
@@ -277,6 +289,10 @@ class Run(models.Model):
             models.Index(fields=["job", "status", "-created_at", "-id"], name="run_job_status_idx"),
             models.Index(fields=["status", "-created_at", "-id"], name="run_status_created_idx"),
             models.Index(fields=["trigger", "-created_at", "-id"], name="run_trigger_created_idx"),
+            # The outbox: queued runs whose message has not reached the broker (a handful at most).
+            models.Index(
+                fields=["created_at"], condition=models.Q(status="queued", sent_at__isnull=True), name="run_unsent_idx"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -33,13 +33,18 @@ JOB_SETTINGS = (
 )
 
 
-def job_create(*, title: str, task_type: str, default_args: dict | None = None, user=None, **settings) -> Job:
-    """Create a job of an installed type; its default arguments must pass the schema."""
+def job_create(
+    *, title: str, task_type: str, default_args: dict | None = None, user=None, key: str | None = None, **settings
+) -> Job:
+    """Create a job of an installed type; its default arguments must pass the schema.
+
+    ``key`` names the job in a jobs file (``jobs.jobsfile``).
+    """
     unknown = set(settings) - set(JOB_SETTINGS)
     if unknown:
         raise TypeError(f"unknown job settings: {sorted(unknown)}")
     cleaned = default_args_clean(task_type=task_type, data=default_args)
-    job = Job(title=title, task_type=task_type, default_args=cleaned, created_by=user, **settings)
+    job = Job(title=title, task_type=task_type, default_args=cleaned, created_by=user, key=key, **settings)
     job.full_clean()
     job.save()
     logger.info("job_created job_id=%s task_type=%s", job.pk, task_type)

@@ -8,12 +8,13 @@ import datetime as dt
 
 from celery import shared_task
 from celery.exceptions import TimeLimitExceeded
-from celery.signals import task_failure
+from celery.signals import task_failure, worker_ready
 
 from jobs.runs.cancel import cancel_enforce
 from jobs.runs.dispatch import ENFORCE_CANCEL, EXECUTE_RUN, FIRE_SCHEDULE
 from jobs.runs.ending import run_hard_timeout
 from jobs.runs.execution import run_execute
+from jobs.runs.outbox import OutboxWatcher
 from jobs.scheduling.firing import tick_fire
 
 
@@ -38,3 +39,10 @@ def execute_run_hard_timeout(sender=None, task_id=None, exception=None, args=Non
     """The worker's main process reports a task killed by its hard time limit."""
     if getattr(sender, "name", None) == EXECUTE_RUN and isinstance(exception, TimeLimitExceeded) and args:
         run_hard_timeout(run_id=int(args[0]), limit=exception.args[0] if exception.args else None)
+
+
+@worker_ready.connect
+def outbox_watch(sender=None, **kwargs):
+    """A starting worker sends the runs that waited for the broker, then keeps watching for more."""
+    queues = sorted(sender.app.amqp.queues.consume_from) if sender is not None else None
+    OutboxWatcher(queues).start()

@@ -1,18 +1,30 @@
-"""The site's URLs: the admin (branded "Jobsite administration") and its error pages."""
+"""The site's URLs: the admin (branded "Jobsite administration", its modules discovered here), its error pages, and /healthz."""
 
 from django.contrib import admin
+from django.db import connection
+from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
 from jobs.api.errors import json_under_api
 from jobsite import errors
 
+
+def healthz(request):
+    """Liveness for the container health check: the process answers and reaches its database."""
+    connection.ensure_connection()
+    return HttpResponse("ok", content_type="text/plain")
+
+
 admin.site.site_header = "Jobsite administration"
 admin.site.site_title = "Jobsite administration"  # the browser tab: "Change job | Jobsite administration"
 admin.site.index_title = "Site administration"
+# The admin's modules are imported here, not at start-up (SimpleAdminConfig in settings).
+admin.autodiscover()
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("jobs.api.urls")),
     path("api/v1/", include("exports.api")),

@@ -48,10 +48,17 @@ def _close_stray_connections(django_db_setup, django_db_blocker):
     database cannot be dropped while it is.
     """
     yield
-    from django.db import connection
+    from django.db import OperationalError, connection
 
     if connection.vendor != "postgresql" or connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
         return  # no test database was made (a session of tests that use none)
+    try:
+        _terminate_other_sessions(connection, django_db_blocker)
+    except OperationalError:  # no test used the test database (e.g. `make test-faults`)
+        pass
+
+
+def _terminate_other_sessions(connection, django_db_blocker):
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

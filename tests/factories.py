@@ -35,6 +35,8 @@ class RunFactory(factory.django.DjangoModelFactory):
     status = Run.Status.SUCCESS
     trigger = Run.Trigger.ADMIN
     args = factory.LazyFunction(dict)
+    # Its message went to the broker when it was created (an unsent run is the outbox's).
+    sent_at = factory.LazyAttribute(lambda run: getattr(run, "created_at", None) or timezone.now())
 
 
 def log_lines_add(run, n, *, start=0):

@@ -11,6 +11,10 @@ os.environ.setdefault(
     "test_fanout=tests.jobtypes:FanOut,"
     "test_counted=tests.jobtypes:Counted",
 )
+# A key of production strength, so the suite runs with DEBUG off like a deployed site.
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "k3y-0f-the-test-suite-never-used-elsewhere" * 2)
+# The test client and the live server speak plain HTTP (production redirects to HTTPS).
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 # One queue per test session, so two sessions on one Redis never take each other's runs.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"jobsite-test-{os.getpid()}")
 
@@ -22,3 +26,7 @@ JOBS_RUN_LOG_FLUSH_SECONDS = 0.1
 JOBS_PROGRESS_FLUSH_SECONDS = 0.2
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("JOBSITE_TEST_DB", "test_jobsite")}  # noqa: F405
+# The tests' local HTTP servers (127.0.0.1 only) are the one non-public source they may fetch
+# from, explicitly; tests of the guard itself set the defaults back.
+VOCABULARIES_SOURCE_HOSTS = ["127.0.0.1"]
+VOCABULARIES_SOURCE_ALLOW_ADDRESSES = ["127.0.0.1"]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from jobs import current_run
+from jobs.lifeline import die_with_parent
 from vocabularies.exceptions import ImportFailed, RecordInvalid
 from vocabularies.readers.files import DELETE, SHARD_BREAK
 
@@ -177,10 +178,12 @@ def _child(produce: Callable[[], Iterable[Batch]], sender) -> int:
 
 def _fork(produce: Callable[[], Iterable[Batch]], inherited: list) -> tuple[int, object]:
     receiver, sender = multiprocessing.Pipe(duplex=False)
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # child: never returns into the caller's code, never runs its atexit handlers
         code = 1
         try:
+            die_with_parent(parent)  # a killed worker takes its parsers with it
             receiver.close()
             for other in inherited:  # the pipes of the children forked before this one
                 other.close()

@@ -21,6 +21,13 @@ DEFAULTS = {
     "VOCABULARIES_FORK": True,
     # Processes that parse a dump together when its reader can be sharded (ROR); None: the cores, at most 4.
     "VOCABULARIES_PARSERS": None,
+    # http(s) sources: hosts they may come from (None: the built-in defaults' host, that of
+    # VOCABULARIES_ZENODO_API; ".example.org" also allows its subdomains), addresses or networks
+    # allowed although not public (e.g. ["127.0.0.1"]; loopback, private, link-local and multicast
+    # are refused otherwise), and redirects followed (each checked again).
+    "VOCABULARIES_SOURCE_HOSTS": None,
+    "VOCABULARIES_SOURCE_ALLOW_ADDRESSES": [],
+    "VOCABULARIES_SOURCE_MAX_REDIRECTS": 5,
     "VOCABULARIES_ZENODO_API": "https://zenodo.org/api",
     # Zenodo concept record ids whose latest version is the default source.
     "VOCABULARIES_ROR_ZENODO_CONCEPT": "6347574",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from urllib.parse import urlsplit
 
 from celery import shared_task
 from marshmallow import ValidationError, fields, validate
@@ -13,26 +12,32 @@ from jobs import current_run
 from jobs.models import Run
 from jobs.registry import RegisteredTask
 from vocabularies import conf, targets
-from vocabularies.exceptions import ImportFailed
+from vocabularies.exceptions import ImportFailed, SourceRejected
 from vocabularies.importing import vocabulary_import
 from vocabularies.readers import openaire, ror
-from vocabularies.sources import source_open
+from vocabularies.sources import source_check, source_open
 from vocabularies.zenodo import zenodo_latest_file_url
 
 logger = logging.getLogger(__name__)
 
 
 def _source_validate(value: str):
-    scheme = urlsplit(value).scheme.lower()
-    if scheme not in ("", "http", "https"):
-        raise ValidationError("Use an http(s) URL or a path below the import folder.")
-    if ".." in value.replace("\\", "/").split("/"):
-        raise ValidationError("'..' is not allowed in paths.")
+    """Every source rule (vocabularies.sources.source_check), as a field error before any run exists."""
+    try:
+        source_check(value)
+    except SourceRejected as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+SOURCE_RULES = (
+    " Paths are relative to the import folder (VOCABULARIES_IMPORT_DIR, by default var/imports);"
+    " URLs must be http(s) from a host in VOCABULARIES_SOURCE_HOSTS."
+)
 
 
 def _arguments(source_help: str, *, with_since: bool = True) -> dict:
     arguments = {
-        "source": fields.String(load_default="", validate=_source_validate, metadata={"help": source_help}),
+        "source": fields.String(load_default="", validate=_source_validate, metadata={"help": source_help + SOURCE_RULES}),
         "dry_run": fields.Boolean(
             load_default=False, metadata={"help": "Parse, validate and count what would change; write nothing."}
         ),

@@ -13,23 +13,27 @@ import re
 import requests
 
 from vocabularies import conf
-from vocabularies.exceptions import ImportFailed
+from vocabularies.exceptions import ImportFailed, SourceRejected
+from vocabularies.sources import guarded_get
 
 logger = logging.getLogger(__name__)
 
 
 def _get_json(url: str) -> dict:
-    timeout = float(conf.get("VOCABULARIES_DOWNLOAD_TIMEOUT"))
+    """The JSON record at ``url``, fetched through the source guard (host list, addresses, redirects)."""
     try:
-        response = requests.get(url, timeout=(timeout, timeout), headers={"Accept": "application/json"})
+        response = guarded_get(url, headers={"Accept": "application/json"})
+    except SourceRejected as exc:
+        raise SourceRejected(f"Zenodo API request {url} refused: {exc}") from exc
     except requests.RequestException as exc:
-        raise ImportFailed(f"Zenodo API request {url} failed: {exc}") from exc
-    if response.status_code != 200:
-        raise ImportFailed(f"Zenodo API request {url} failed: HTTP {response.status_code}")
-    try:
-        data = response.json()
-    except ValueError as exc:
-        raise ImportFailed(f"Zenodo API answer of {url} is not JSON") from exc
+        raise ImportFailed(f"Zenodo API request {url} failed: no connection or no answer") from exc
+    with response:
+        if response.status_code != 200:
+            raise ImportFailed(f"Zenodo API request {url} failed: the server did not answer with the record")
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ImportFailed(f"Zenodo API answer of {url} is not JSON") from exc
     if not isinstance(data, dict):
         raise ImportFailed(f"Zenodo API answer of {url} is not a record")
     return data
@@ -60,5 +64,4 @@ def zenodo_latest_file_url(concept_id: str, *, pattern: str, api: str | None = N
                 url = f"{api}/records/{record.get('id')}/files/{key}/content"
             logger.info("zenodo_resolved concept=%s record=%s file=%s", concept_id, record.get("id"), key)
             return url
-    keys = [entry.get("key") for entry in _files(record)]
-    raise ImportFailed(f"Zenodo record {record.get('id')} (concept {concept_id}) has no file matching {pattern!r}: {keys}")
+    raise ImportFailed(f"the latest Zenodo record of concept {concept_id} has no file matching {pattern!r}")

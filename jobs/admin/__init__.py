@@ -2,11 +2,14 @@
 
 from django.contrib import admin
 
+from jobs.admin.beat import register as periodic_tasks_register
 from jobs.admin.job import JobAdmin
 from jobs.admin.run import RunAdmin
 from jobs.models import Job, Run
 
 admin.site.register(Job, JobAdmin)
 admin.site.register(Run, RunAdmin)
+# Job schedules read-only in django-celery-beat's admin (autodiscovered before this app's).
+periodic_tasks_register()
 
 __all__ = ["JobAdmin", "RunAdmin"]

@@ -2,7 +2,7 @@
 
 A job's PeriodicTask is written only by ``jobs.scheduling``; editing it here would
 bypass the job's bookkeeping, so its page is read-only and points to the job page.
-Registered from ``JobsConfig.ready`` (after the admin's autodiscovery).
+Registered by ``jobs.admin`` (the admin's autodiscovery imports django-celery-beat's first).
 """
 
 from django.contrib import admin

@@ -17,7 +17,7 @@ from marshmallow import fields as mf
 from marshmallow import missing
 from marshmallow import validate as mv
 
-from jobs.arguments import default_args_clean, run_arguments_build, to_json_safe
+from jobs.arguments import ArgumentsJSONDecoder, default_args_clean, run_arguments_build, to_json_safe
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, format_messages
 from jobs.models import Job, Run
 from jobs.registry import registry
@@ -56,6 +56,7 @@ class AnyJSONField(forms.JSONField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", JSONArea)
+        kwargs.setdefault("decoder", ArgumentsJSONDecoder)  # too deep or too long: a form error
         super().__init__(**kwargs)
 
     def prepare_value(self, value):

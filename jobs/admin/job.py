@@ -19,11 +19,12 @@ from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import ago, status_badge, unavailable_badge
 from jobs.admin.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
 from jobs.admin.schedule import ScheduleAdminMixin
+from jobs.admin.submit import active_run_for, run_created_message, run_token_for, run_token_from
 from jobs.arguments import run_arguments_build
-from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable
+from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunOverlaps
 from jobs.models import Job, Run, attach_last_run
 from jobs.registry import registry
-from jobs.runs.services import run_create
+from jobs.runs.manual import run_manual_create
 from jobs.services import JOB_SETTINGS, job_create, job_update
 
 # Everything but the main fields, which sit at the top of the form.
@@ -239,12 +240,16 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
                 if preview is not None and "_preview" not in request.POST:
                     try:
                         # The previewed arguments are stored as they are: validated and built once.
-                        run = run_create(job=job, task_args=preview, trigger=Run.Trigger.ADMIN, user=request.user)
-                    except JobTypeUnavailable as exc:
+                        run, created = run_manual_create(
+                            request_token=run_token_from(request), run_anyway="_run_anyway" in request.POST,
+                            job=job, task_args=preview, trigger=Run.Trigger.ADMIN, user=request.user,
+                        )
+                    except (ArgumentsInvalid, JobTypeUnavailable, RunOverlaps) as exc:
                         form.add_error(None, str(exc))
                     else:
-                        self.log_change(request, job, f"Ran job: run {run.pk}")
-                        messages.success(request, f"Run {run.pk} of {job} queued.")
+                        if created:
+                            self.log_change(request, job, f"Ran job: run {run.pk}")
+                        run_created_message(request, run, job, created=created)
                         return HttpResponseRedirect(reverse("admin:jobs_run_change", args=[run.pk]))
         else:
             form = form_class()
@@ -268,5 +273,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
             "preview_error": preview_error,
             "change_url": change_url,
             "media": self.media + form.media,
+            "run_token": run_token_for(request),
+            "active_run": active_run_for(job),
         }
         return TemplateResponse(request, "admin/jobs/job/run_now.html", context)

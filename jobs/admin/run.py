@@ -104,6 +104,13 @@ class RunAdmin(admin.ModelAdmin):
     def get_deleted_objects(self, objs, request):
         return deletion_summary(objs, request, self.admin_site)
 
+    def response_delete(self, request, obj_display, obj_id):
+        # Runs are read-only, so Django's default (the list only with the change permission) went to the index.
+        response = super().response_delete(request, obj_display, obj_id)
+        if self.has_view_permission(request) and response.status_code == 302:
+            return HttpResponseRedirect(reverse("admin:jobs_run_changelist"))
+        return response
+
     # --- list -----------------------------------------------------------------------
 
     def get_changelist(self, request, **kwargs):

@@ -3,7 +3,8 @@
 ``ScheduleAdminMixin`` goes before ``admin.ModelAdmin`` in the job admin's bases; add
 ``"schedule_display"`` to ``list_display`` and ``"schedule_detail"`` to the change
 form's fields (read-only). The edit page (``<id>/schedule/``) uses
-``jobs.admin.schedule_forms.ScheduleForm`` and needs the change permission.
+``jobs.admin.schedule_forms.ScheduleForm`` and needs the change permission; every
+edit is recorded in the job's admin history (before and after, in words).
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ class ScheduleAdminMixin:
         if request.method == "POST":
             form = ScheduleForm(request.POST, job=job)
             if form.is_valid():
+                before = schedule_describe(job)
                 job = form.save(job)
+                self.log_change(request, job, f"Changed schedule: {before} → {schedule_describe(job)}")
                 self.message_user(request, f"Schedule of “{job}”: {schedule_describe(job)}.", messages.SUCCESS)
                 return HttpResponseRedirect(change_url)
         else:

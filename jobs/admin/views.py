@@ -8,6 +8,8 @@ own permission checks; here they only read.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import formats, timezone
 
@@ -55,13 +57,28 @@ def run_state(run: Run) -> dict:
     }
 
 
+def texts_version(run: Run) -> str:
+    """A short digest of the run's message and traceback: the page sends it back to skip them."""
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(run.message.encode("utf-8", "replace"))
+    digest.update(b"\0")
+    digest.update(run.traceback.encode("utf-8", "replace"))
+    return digest.hexdigest()
+
+
 def run_status_response(run: Run, params) -> JsonResponse:
     """The run's state and up to ``LOG_POLL_LIMIT`` log lines after ``after`` (matching the page's filter).
 
     With ``tail=1`` those are the newest lines: a page that follows a chatty run jumps
-    ahead (``skipped_logs``) instead of fetching every line it could never show.
+    ahead (``skipped_logs``) instead of fetching every line it could never show. With
+    ``texts`` equal to the current ``texts_version`` the message and traceback are left out.
     """
     data = run_state(run)
+    # The message and traceback (possibly large) go out only when they changed since the
+    # version the page already has.
+    data["texts"] = texts_version(run)
+    if params.get("texts") == data["texts"]:
+        del data["message"], data["traceback"]
     after = seq_parse(params.get("after"))
     if after is not None:
         flt = LogFilter.from_params(params)

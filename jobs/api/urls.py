@@ -2,7 +2,7 @@
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from jobs.api.views import jobs, jobtypes, logs, runs
 
@@ -21,5 +21,5 @@ urlpatterns = [
     path("runs/<int:pk>/logs/download/", logs.RunLogDownloadView.as_view(), name="api-run-logs-download"),
     path("runs/<int:pk>/logs/follow/", logs.RunLogFollowView.as_view(), name="api-run-logs-follow"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", staff_member_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    path("docs/", staff_member_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
 ]

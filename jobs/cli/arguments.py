@@ -9,9 +9,12 @@ JSON. Syntax errors raise ``ArgumentsInvalid`` like schema errors do.
 from __future__ import annotations
 
 import json
+import sys
 
 from marshmallow import Schema, fields
 
+from jobs import conf
+from jobs.arguments import ArgumentsJSONDecoder
 from jobs.exceptions import ArgumentsInvalid
 
 LIST_FIELDS = (fields.List, fields.Tuple)
@@ -24,7 +27,7 @@ def _fields_by_key(schema: Schema) -> dict[str, fields.Field]:
 
 def _json(key: str, text: str, errors: dict):
     try:
-        return json.loads(text)
+        return json.loads(text, cls=ArgumentsJSONDecoder)
     except ValueError as exc:
         errors.setdefault(key, []).append(f"Not valid JSON: {exc}.")
         return None
@@ -39,10 +42,31 @@ def _list_items(key: str, text: str, errors: dict) -> list:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
+def json_text_read(json_text: str | None, errors: dict, stdin=None) -> str | None:
+    """``--json``'s text: ``-`` reads standard input, ``@path`` reads a file, anything else is the JSON itself."""
+    if json_text is None or (json_text != "-" and not json_text.startswith("@")):
+        return json_text
+    limit = conf.get("JOBS_ARGUMENTS_MAX_BYTES")
+    try:
+        if json_text == "-":
+            text = (stdin or sys.stdin).read(limit + 1)
+        else:
+            with open(json_text[1:], encoding="utf-8") as file:
+                text = file.read(limit + 1)
+    except (OSError, UnicodeError) as exc:
+        errors.setdefault("--json", []).append(f"Cannot read {json_text!r}: {exc}.")
+        return None
+    if len(text) > limit:
+        errors.setdefault("--json", []).append(f"{json_text!r} is longer than {limit} characters.")
+        return None
+    return text
+
+
 def cli_arguments_parse(*, schema: Schema, pairs: list[str] | None = None, json_text: str | None = None) -> dict:
     """Return the data for ``schema.load``: ``json_text`` (an object) overlaid with ``pairs``."""
     errors: dict[str, list[str]] = {}
     data: dict = {}
+    json_text = json_text_read(json_text, errors)
     if json_text:
         loaded = _json("--json", json_text, errors)
         if loaded is not None and not isinstance(loaded, dict):

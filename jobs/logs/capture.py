@@ -1,15 +1,17 @@
 """Capture what a run logs into ``RunLog``, in batches, off the task's thread.
 
 The handler only appends ``(created, level, logger, message)`` tuples to a buffer: no
-lock, no datetime, no sequence number per record. Full batches go to a writer thread,
-started on the first full batch, that numbers the rows and stores them: on PostgreSQL it
-forwards them to a writer process (``jobs.logpipe``) that builds one binary COPY per batch
-on the other core (or, with ``JOBS_RUN_LOG_PROCESS`` off, does so itself on a connection
-of its own); elsewhere it bulk-INSERTs them. The queue
-between them is bounded, so a database that cannot keep up slows the job down instead of
-eating memory, and the job never waits longer than one batch write. A run that logs less
-than one batch (most runs) needs no thread: its lines are stored in one COPY on the task's
-own connection when it ends.
+lock, no datetime, no sequence number per record. Full batches, and the lines of a run
+that has gone quiet for ``JOBS_RUN_LOG_FLUSH_SECONDS`` (handed over by one flusher
+thread per process), go to a writer thread, started on the first handed-over batch,
+that numbers the rows and stores them: on PostgreSQL it forwards full batches to a
+writer process (``jobs.logs.pipe``) that builds one binary COPY per batch on the other
+core (or, with ``JOBS_RUN_LOG_PROCESS`` off, does so itself on a connection of its
+own); elsewhere it bulk-INSERTs them. The queue between them is bounded, so a database
+that cannot keep up slows the job down instead of eating memory, and the job never
+waits longer than one batch write. A run that ends within one flush interval (most
+runs) needs no writer thread: its lines are stored in one COPY on the task's own
+connection when it ends.
 """
 
 from __future__ import annotations
@@ -17,17 +19,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import os
 import queue
 import struct
 import threading
 import time
 from contextlib import nullcontext
 
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 
 from jobs import conf
 from jobs.logs.copyrows import COPY_SQL, LOGGER_MAX_LENGTH, CopyRows
-from jobs.logs.pipe import LogPipe
+from jobs.logs.pipe import RETRY_SECONDS, LogPipe
 from jobs.models import RunLog
 
 logger = logging.getLogger(__name__)
@@ -57,6 +60,9 @@ class RunLogWriter:
         self._batches: queue.Queue | None = None
         self._thread: threading.Thread | None = None
         self._copy = CopyRows(run_id)
+        self._pipe_failed = False
+        # Batches at least this long go to a writer process (full batches; timed flushes are smaller).
+        self.process_min_rows = conf.get("JOBS_RUN_LOG_BATCH_SIZE")
 
     def put(self, rows: list):
         if self.inline:
@@ -96,42 +102,53 @@ class RunLogWriter:
 
     def _drain(self):
         connection = connections["default"]
+        use_process = connection.vendor == "postgresql" and conf.get("JOBS_RUN_LOG_PROCESS")
+        pipe, sent, quiet = None, 0, False
         try:
-            if connection.vendor == "postgresql" and conf.get("JOBS_RUN_LOG_PROCESS"):
-                self._drain_to_process(connection)
-                return
-            if connection.vendor == "postgresql":
-                # This connection only stores log lines: a database crash may lose the
-                # last fraction of a second of them, and commits need not wait for the disk.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET synchronous_commit TO off")
             for rows in self._batches_until_stop():
+                # Timed flushes of a quiet run are small: the process starts at the first full batch.
+                if pipe is None and use_process and len(rows) >= self.process_min_rows:
+                    use_process = False
+                    pipe = self._pipe_open(connection)
+                if pipe is not None or self._pipe_failed:
+                    first = self.seq + 1
+                    self.seq += len(rows)
+                    if self.error is None:
+                        try:
+                            pipe.send(first, rows)
+                            sent += len(rows)
+                        except OSError as exc:  # the process stopped: its report says why
+                            self.error = exc
+                    continue
+                if not quiet and connection.vendor == "postgresql":
+                    # This connection only stores log lines: a database crash may lose the
+                    # last fraction of a second of them, and commits need not wait for the disk.
+                    quiet = self._quiet_commits(connection)
                 self.write(rows)
-        finally:
-            connections.close_all()
-
-    def _drain_to_process(self, connection):
-        params = connection.get_connection_params()
-        connect = {key: value for key, value in params.items() if isinstance(value, (str, int, float))}
-        pipe, sent = None, 0
-        try:
-            pipe = LogPipe(self.run_id, connect)
-        except OSError as exc:  # it could not be started: the lines are counted, not stored
-            self.error = exc
-            logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
-        try:
-            for rows in self._batches_until_stop():
-                first = self.seq + 1
-                self.seq += len(rows)
-                if self.error is None:
-                    try:
-                        pipe.send(first, rows)
-                        sent += len(rows)
-                    except OSError as exc:  # the process stopped: its report says why
-                        self.error = exc
         finally:
             if pipe is not None:
                 self._pipe_close(pipe, sent)
+            connections.close_all()
+
+    def _quiet_commits(self, connection) -> bool:
+        try:
+            connection.close_if_unusable_or_obsolete()
+            with connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO off")
+        except DatabaseError:
+            connection.close()  # the batch's own write reports the error
+            return False
+        return True
+
+    def _pipe_open(self, connection) -> LogPipe | None:
+        params = connection.get_connection_params()
+        connect = {key: value for key, value in params.items() if isinstance(value, (str, int, float))}
+        try:
+            return LogPipe(self.run_id, connect)
+        except OSError as exc:  # it could not be started: the lines are counted, not stored
+            self._pipe_failed = True
+            self._failed(exc)
+            return None
 
     def _pipe_close(self, pipe: LogPipe, sent: int):
         written, reason = pipe.close()
@@ -146,21 +163,39 @@ class RunLogWriter:
         if self.error is not None:
             return
         connection = connections["default"]
-        try:
-            # In a transaction, a savepoint keeps a failed batch from aborting the caller's work.
-            with transaction.atomic() if connection.in_atomic_block else nullcontext():
-                if connection.vendor == "postgresql":
-                    data = self._copy.build(first, rows)
-                    with connection.cursor() as cursor, connection.wrap_database_errors:
-                        # One read of the whole batch: psycopg2 releases the GIL for every chunk
-                        # it sends, and each re-acquisition can wait for the task's thread.
-                        cursor.copy_expert(COPY_SQL, io.BytesIO(data), len(data) + 1)
-                else:
-                    self._bulk_insert(first, rows)
-            self.written += len(rows)
-        except (DatabaseError, UnicodeError, struct.error) as exc:  # a lost log batch must not fail the job itself
-            self.error = exc
-            logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
+        # Outside a transaction a batch lost with the connection (a database restart) is
+        # written again on a new one; inside, the caller's transaction is gone with it.
+        deadline = None if connection.in_atomic_block else time.monotonic() + RETRY_SECONDS
+        while True:
+            try:
+                self._write_once(connection, first, rows)
+                self.written += len(rows)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                if deadline is None or time.monotonic() >= deadline:
+                    self._failed(exc)
+                    return
+                connection.close()
+                time.sleep(0.5)
+            except (DatabaseError, UnicodeError, struct.error) as exc:  # a lost log batch must not fail the job itself
+                self._failed(exc)
+                return
+
+    def _failed(self, exc: BaseException):
+        self.error = exc
+        logger.error("runlog_write_failed run_id=%s error=%s", self.run_id, exc)
+
+    def _write_once(self, connection, first: int, rows: list):
+        # In a transaction, a savepoint keeps a failed batch from aborting the caller's work.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            if connection.vendor == "postgresql":
+                data = self._copy.build(first, rows)
+                with connection.cursor() as cursor, connection.wrap_database_errors:
+                    # One read of the whole batch: psycopg2 releases the GIL for every chunk
+                    # it sends, and each re-acquisition can wait for the task's thread.
+                    cursor.copy_expert(COPY_SQL, io.BytesIO(data), len(data) + 1)
+            else:
+                self._bulk_insert(first, rows)
 
     def _bulk_insert(self, first: int, rows: list):
         RunLog.objects.bulk_create(
@@ -178,8 +213,58 @@ class RunLogWriter:
         )
 
 
+class RunLogFlusher(threading.Thread):
+    """Hand over the lines of quiet runs: one daemon thread per process, shared by its runs.
+
+    A run that logs a few lines and then waits (a slow download, a hung connection) would
+    otherwise keep them in its buffer until its next line. Every quarter of
+    ``JOBS_RUN_LOG_FLUSH_SECONDS`` this thread passes each registered handler's lines that
+    waited that long to its writer; it never touches the database itself.
+    """
+
+    _shared: RunLogFlusher | None = None
+    _shared_lock = threading.Lock()
+
+    def __init__(self):
+        super().__init__(name="runlog-flusher", daemon=True)
+        self.pid = os.getpid()
+        self._handlers: set[RunLogHandler] = set()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def shared(cls) -> RunLogFlusher:
+        """The flusher of this process (a new one after a fork)."""
+        with cls._shared_lock:
+            flusher = cls._shared
+            if flusher is None or flusher.pid != os.getpid() or not flusher.is_alive():
+                flusher = cls._shared = cls()
+                flusher.start()
+            return flusher
+
+    def add(self, handler: RunLogHandler):
+        with self._lock:
+            self._handlers.add(handler)
+
+    def discard(self, handler: RunLogHandler):
+        with self._lock:
+            self._handlers.discard(handler)
+
+    def run(self):
+        while True:
+            time.sleep(conf.get("JOBS_RUN_LOG_FLUSH_SECONDS") / 4)
+            with self._lock:
+                handlers = list(self._handlers)
+            for handler in handlers:
+                handler.flush_quiet()
+
+
 class RunLogHandler(logging.Handler):
-    """Buffer the records of one thread into batches for a ``RunLogWriter``."""
+    """Buffer the records of one thread into batches for a ``RunLogWriter``.
+
+    Only the run's thread appends to and replaces ``buffer``; the flusher thread hands
+    over the lines appended so far (``_handed`` of them) without replacing it, under a
+    lock that the run's thread takes only when a batch is full or due.
+    """
 
     def __init__(self, run_id: int, *, level=None, thread_id: int | None = None):
         # Inside a transaction (in-process execution in a test or a caller's atomic
@@ -193,6 +278,13 @@ class RunLogHandler(logging.Handler):
         self.buffer: list = []
         self.last_flush = time.time()
         self.writer = RunLogWriter(run_id, inline=inline)
+        self._handed = 0  # lines at the head of ``buffer`` the flusher already handed over
+        self._flush_lock = threading.Lock()
+        self._closed = False
+        # Inline writers write on the run's own connection: only its thread may flush them.
+        self._flusher = None if inline else RunLogFlusher.shared()
+        if self._flusher is not None:
+            self._flusher.add(self)
 
     def handle(self, record):
         # Called for every line a run logs, so ``emit`` is inlined here. Only the run's
@@ -215,14 +307,41 @@ class RunLogHandler(logging.Handler):
     def emit(self, record):
         self.handle(record)
 
+    def _take(self) -> list:
+        """Replace the buffer; return its lines not handed over yet (the caller holds the lock)."""
+        rows, self.buffer = self.buffer, []
+        handed, self._handed = self._handed, 0
+        return rows[handed:] if handed else rows
+
     def flush(self):
-        if self.buffer:
-            rows, self.buffer = self.buffer, []
+        with self._flush_lock:
+            if self._closed:
+                return
+            rows = self._take()
+            if rows:
+                self.writer.put(rows)
+            self.last_flush = time.time()
+
+    def flush_quiet(self):
+        """From the flusher thread: hand over the lines that waited ``flush_seconds``."""
+        with self._flush_lock:
+            buffer = self.buffer
+            end = len(buffer)
+            if self._closed or end == self._handed or time.time() - self.last_flush < self.flush_seconds:
+                return
+            rows = buffer[self._handed:end]
+            self._handed = end
             self.writer.put(rows)
-        self.last_flush = time.time()
+            self.last_flush = time.time()
 
     def close(self):
-        rows, self.buffer = self.buffer, []
+        if self._flusher is not None:
+            self._flusher.discard(self)
+        with self._flush_lock:
+            if self._closed:
+                return
+            self._closed = True
+            rows = self._take()
         self.writer.close(rows)
         super().close()
 

@@ -11,7 +11,9 @@ carries the connection parameters and the run id.
 Frames on stdin: a 4-byte big-endian length, then ``marshal.dumps`` of
 ``{"connect": {...}, "run_id": N}`` first, then of ``(first_seq, rows)`` per batch.
 At end of input it commits what it has and reports one line on stdout:
-``ok <rows stored>`` or ``error <rows stored> <reason>``.
+``ok <rows stored>`` or ``error <rows stored> <reason>``. A batch that fails because the
+database went away is sent again on a new connection for up to ``RETRY_SECONDS``; the
+process ends when its input does, so it never outlives the run's process.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ import signal
 import struct
 import subprocess
 import sys
+import time
 
 import psycopg2
 
 from jobs.logs.copyrows import COPY_SQL, CopyRows
 
 _LENGTH = struct.Struct(">I")
+# How long a batch is retried while the database is unreachable (a restart, a failover).
+RETRY_SECONDS = 30.0
 
 
 def frame(value) -> bytes:
@@ -47,28 +52,63 @@ def _frames(stream):
         yield marshal.loads(data)
 
 
+class _Store:
+    """One autocommit connection that survives a database restart: a failed COPY stored nothing, so it is sent again."""
+
+    def __init__(self, connect: dict, retry_seconds: float):
+        self.connect = connect
+        self.retry_seconds = retry_seconds
+        self.connection = None
+
+    def copy(self, data: bytes):
+        deadline = None
+        while True:
+            try:
+                if self.connection is None:
+                    self.connection = psycopg2.connect(**self.connect)
+                    self.connection.autocommit = True
+                    with self.connection.cursor() as cursor:
+                        # This connection only stores log lines: a database crash may lose the last
+                        # fraction of a second of them, and commits need not wait for the disk.
+                        cursor.execute("SET synchronous_commit TO off")
+                with self.connection.cursor() as cursor:
+                    cursor.copy_expert(COPY_SQL, io.BytesIO(data), len(data) + 1)
+                return
+            except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                self.close()
+                deadline = deadline or time.monotonic() + self.retry_seconds
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.5)
+
+    def close(self):
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except psycopg2.Error:
+                pass  # already gone with the server
+            self.connection = None
+
+
 def serve(stdin, stdout) -> int:
     """Store every batch read from ``stdin``; report on ``stdout``; return the exit status."""
     frames = _frames(stdin)
     written = 0
+    store = None
     try:
         start = next(frames)
         copy = CopyRows(start["run_id"])
-        connection = psycopg2.connect(**start["connect"])
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            # This connection only stores log lines: a database crash may lose the last
-            # fraction of a second of them, and commits need not wait for the disk.
-            cursor.execute("SET synchronous_commit TO off")
-            for first, rows in frames:
-                data = copy.build(first, rows)
-                cursor.copy_expert(COPY_SQL, io.BytesIO(data), len(data) + 1)
-                written += len(rows)
-        connection.close()
+        store = _Store(start["connect"], start.get("retry_seconds", RETRY_SECONDS))
+        for first, rows in frames:
+            store.copy(copy.build(first, rows))
+            written += len(rows)
     except (psycopg2.Error, StopIteration, KeyError, TypeError, ValueError, UnicodeError, struct.error) as exc:
         reason = f"{type(exc).__name__}: {exc}".replace("\n", " ").strip()
         stdout.write(f"error {written} {reason}\n")
         return 1
+    finally:
+        if store is not None:
+            store.close()
     stdout.write(f"ok {written}\n")
     return 0
 

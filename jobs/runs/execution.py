@@ -16,7 +16,7 @@ import traceback as tb
 
 from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from jobs import conf
@@ -80,8 +80,9 @@ class RunMonitor(threading.Thread):
             for run_id, entry in watched:
                 try:
                     self._refresh(run_id, entry)
-                except DatabaseError as exc:  # a lost heartbeat must not stop the others
+                except (DatabaseError, InterfaceError) as exc:  # a lost heartbeat must not stop the others
                     logger.warning("run_monitor_failed run_id=%s error=%s", run_id, exc)
+                    # A dead connection (a database restart) is closed; the next tick reconnects.
                     connections["default"].close()
 
     def _refresh(self, run_id: int, entry: list):
@@ -133,6 +134,8 @@ def run_execute(*, run_id: int) -> str | None:
 
     final = dict(handle.snapshot(), **outcome)
     status = final.pop("status")
+    # A task that lost the database ends when it answers again, on a new connection.
+    _database_wait(run.pk)
     # The last log lines and the final status share one commit (a commit waits for the disk).
     with transaction.atomic():
         logs.store()
@@ -249,12 +252,45 @@ def _call(run: Run, handle: context.RunHandle) -> dict:
         return {"status": Status.FAILED, "message": f"timed out after {limit} s", "traceback": tb.format_exc()}
     except Exception as exc:  # noqa: BLE001 - the one place that turns any failure into a failed run
         task_logger.error("run_failed run_id=%s error=%s: %s", run.pk, type(exc).__name__, exc)
-        return {
-            "status": Status.FAILED,
-            "message": f"{type(exc).__name__}: {exc}",
-            "traceback": tb.format_exc(),
-        }
+        message = f"{type(exc).__name__}: {exc}".strip()
+        if _connection_lost(exc):
+            message = f"database connection lost during {run.job.title}: {message}"
+        return {"status": Status.FAILED, "message": message, "traceback": tb.format_exc()}
     return _success(result, handle)
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is the task's database connection going away."""
+    while exc is not None:
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            connection = connections["default"]
+            return connection.connection is None or not connection.is_usable()
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _database_wait(run_id: int):
+    """After a lost connection, wait (up to ``JOBS_DATABASE_WAIT_SECONDS``) for the database to answer again.
+
+    The run's end is then written at once on a new connection, with the real cause,
+    instead of the reaper's "worker lost" a minute later.
+    """
+    connection = connections["default"]
+    if connection.in_atomic_block or connection.connection is None or not connection.errors_occurred:
+        return
+    if connection.is_usable():
+        return
+    deadline = time.monotonic() + conf.get("JOBS_DATABASE_WAIT_SECONDS")
+    logger.warning("run_database_lost run_id=%s", run_id)
+    while True:
+        connection.close()
+        try:
+            connection.ensure_connection()
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() >= deadline:
+                return  # the ending fails too; the reaper ends the run when the database is back
+            time.sleep(0.5)
 
 
 def _success(result, handle: context.RunHandle) -> dict:

@@ -64,11 +64,14 @@ def runs_reap(*, now: dt.datetime | None = None) -> dict:
             counts["cancelled"] += 1
 
     requeue_before = now - dt.timedelta(seconds=conf.get("JOBS_REENQUEUE_AFTER_SECONDS"))
-    waiting = Run.objects.filter(status=Status.QUEUED, held=False, reenqueued_at__isnull=True, created_at__lt=requeue_before)
+    # Only messages that went out and were lost: an unsent run is the outbox's (jobs.runs.dispatch).
+    waiting = Run.objects.filter(
+        status=Status.QUEUED, held=False, reenqueued_at__isnull=True, sent_at__isnull=False, created_at__lt=requeue_before
+    )
     waiting = waiting.filter(Q(not_before__isnull=True) | Q(not_before__lt=requeue_before)).select_related("job")
     for run in waiting:
         if Run.objects.filter(pk=run.pk, status=Status.QUEUED, reenqueued_at__isnull=True).update(reenqueued_at=now):
-            run_enqueue(run=run)
+            run_enqueue(run=run, resend=True)
             logger.warning("run_reenqueued run_id=%s job_id=%s", run.pk, run.job_id)
             counts["reenqueued"] += 1
 

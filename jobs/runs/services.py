@@ -1,6 +1,8 @@
 """Create runs: a manual, CLI, API, scheduled or retried run, stored before it is sent.
 
-A run row is committed before its id goes to the broker (``transaction.on_commit``).
+A run row is committed before its id goes to the broker (``transaction.on_commit``); a
+run the broker could not take stays ``queued`` "waiting for the broker" and the outbox
+(``jobs.runs.outbox``) sends it once the broker is back.
 Runs end only through ``jobs.runs.ending.run_end``.
 """
 
@@ -10,7 +12,7 @@ import datetime as dt
 import logging
 import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jobs.arguments import registered_type, run_arguments_build, to_json_safe
@@ -37,6 +39,7 @@ def run_create(
     parent: Run | None = None,
     task_name: str = "",
     title: str = "",
+    request_token: str | None = None,
 ) -> Run:
     """Create a queued run and send it once the transaction commits.
 
@@ -72,12 +75,38 @@ def run_create(
         parent=parent,
         task_name=task_name,
         title=title,
+        # A run its caller executes or ends itself is never the outbox's to send.
+        sent_at=None if enqueue else now,
+        request_token=request_token,
     )
     run.save(force_insert=True)
     logger.info("run_created run_id=%s job_id=%s trigger=%s", run.pk, job.pk, trigger)
     if enqueue and not run.held:
         transaction.on_commit(lambda: run_enqueue(run=run, countdown=countdown))
     return run
+
+
+def run_create_once(*, request_token: str | None, **kwargs) -> tuple[Run, bool]:
+    """``run_create`` for a form that may be submitted twice: (the run, whether it is new).
+
+    ``request_token`` is the form's one-time token: a second submission (a retry after
+    an error page, a double click, the browser's resend) returns the run the first one
+    created, even when both arrive at once (the token is unique in the database).
+    """
+    if not request_token:
+        return run_create(**kwargs), True
+    existing = Run.objects.filter(request_token=request_token).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return run_create(request_token=request_token, **kwargs), True
+    except IntegrityError:
+        existing = Run.objects.filter(request_token=request_token).first()
+        if existing is None:
+            raise
+        logger.info("run_create_repeated run_id=%s", existing.pk)
+        return existing, False
 
 
 def run_unstarted_create(
@@ -98,6 +127,7 @@ def run_unstarted_create(
         retry_of=retry_of,
         attempt=(retry_of.attempt + 1) if retry_of is not None else 0,
         parent=parent,
+        sent_at=timezone.now(),  # never sent: the outbox leaves it alone
     )
     logger.info("run_created run_id=%s job_id=%s trigger=%s unstarted=true", run.pk, job.pk, trigger)
     return run

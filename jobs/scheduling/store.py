@@ -36,6 +36,18 @@ logger = logging.getLogger(__name__)
 FIRE_TASK = "jobs.fire_schedule"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _EVERY = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
+# Limits that keep every schedule storable and its tick arithmetic within Python's dates:
+# django-celery-beat's column sizes, an interval of at most a year, one-offs before 3000.
+_CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+MAX_INTERVAL_SECONDS = 366 * 86400
+MAX_TIMEZONE_LENGTH = 63
+MAX_ONE_OFF_YEAR = 2999
+
+
+def _shown(text) -> str:
+    """``text`` quoted for a message, cut to a readable length."""
+    text = str(text or "")
+    return repr(text) if len(text) <= 60 else f"{text[:57]!r}... ({len(text)} characters)"
 
 
 # --- parsing (pure) ----------------------------------------------------------------
@@ -43,34 +55,47 @@ _EVERY = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
 
 def parse_every(text: str) -> int:
     """"90s", "5m", "1h", "2d" -> seconds."""
-    match = _EVERY.match(text or "")
+    match = _EVERY.match(text or "") if len(text or "") <= 32 else None
     if not match or int(match.group(1)) == 0:
-        raise ScheduleInvalid(f"interval {text!r} is not a positive number with a unit s, m, h or d (e.g. 15m)")
-    return int(match.group(1)) * _UNITS[match.group(2).lower()]
+        raise ScheduleInvalid(f"interval {_shown(text)} is not a positive number with a unit s, m, h or d (e.g. 15m)")
+    seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
+    if seconds > MAX_INTERVAL_SECONDS:
+        raise ScheduleInvalid(f"interval {_shown(text)} is longer than {MAX_INTERVAL_SECONDS // 86400} days")
+    return seconds
 
 
 def parse_cron(expression: str, tz: str = "UTC") -> ticks.Crontab:
     """Five crontab fields (minute hour day-of-month month day-of-week) in time zone ``tz``."""
     parts = (expression or "").split()
     if len(parts) != 5:
-        raise ScheduleInvalid(f"crontab {expression!r} needs 5 fields: minute hour day-of-month month day-of-week")
+        raise ScheduleInvalid(f"crontab {_shown(expression)} needs 5 fields: minute hour day-of-month month day-of-week")
+    for name, part in zip(_CRON_FIELDS, parts, strict=True):
+        limit = CrontabSchedule._meta.get_field(name).max_length
+        if len(part) > limit:
+            raise ScheduleInvalid(f"crontab field {name.replace('_', ' ')} is longer than {limit} characters")
+    if len(tz or "") > MAX_TIMEZONE_LENGTH:
+        raise ScheduleInvalid(f"time zone {_shown(tz)} is longer than {MAX_TIMEZONE_LENGTH} characters")
     minute, hour, dom, month, dow = parts
     try:
         return ticks.Crontab(minute, hour, dom, month, dow, timezone=tz)
-    except ZoneInfoNotFoundError as exc:
-        raise ScheduleInvalid(f"unknown time zone {tz!r}") from exc
+    except (ZoneInfoNotFoundError, OSError) as exc:  # OSError: a name no file system accepts
+        raise ScheduleInvalid(f"unknown time zone {_shown(tz)}") from exc
     except (ValueError, IndexError) as exc:
-        raise ScheduleInvalid(f"crontab {expression!r} is not valid: {exc}") from exc
+        raise ScheduleInvalid(f"crontab {_shown(expression)} is not valid: {exc}") from exc
 
 
 def parse_at(text: str, *, now: dt.datetime | None = None) -> dt.datetime:
     """An ISO-8601 date and time with a UTC offset, in the future."""
     try:
-        at = dt.datetime.fromisoformat(text)
+        at = dt.datetime.fromisoformat(text) if len(text or "") <= 64 else None
     except (TypeError, ValueError) as exc:
-        raise ScheduleInvalid(f"{text!r} is not an ISO-8601 date and time (e.g. 2026-12-01T03:00+01:00)") from exc
+        raise ScheduleInvalid(f"{_shown(text)} is not an ISO-8601 date and time (e.g. 2026-12-01T03:00+01:00)") from exc
+    if at is None:
+        raise ScheduleInvalid(f"{_shown(text)} is not an ISO-8601 date and time (e.g. 2026-12-01T03:00+01:00)")
     if timezone.is_naive(at):
         raise ScheduleInvalid(f"{text!r} needs a UTC offset (e.g. +01:00 or Z)")
+    if at.year > MAX_ONE_OFF_YEAR:
+        raise ScheduleInvalid(f"{text!r} is after the year {MAX_ONE_OFF_YEAR}")
     if at <= (now or timezone.now()):
         raise ScheduleInvalid(f"{text!r} is in the past")
     return at.astimezone(dt.UTC)
@@ -200,13 +225,14 @@ def schedule_set(
     task.description = f"Schedule of job {job.pk} (edit it on the job's page)."
     task.start_time = every_from if every else None
     # Ticks before this edit are not owed: count from now.
-    task.last_run_at = timezone.now()
+    now = timezone.now()
+    task.last_run_at = now
     task.total_run_count = 0
-    task.save()
+    task.save()  # a disabled task's save() clears last_run_at: keep `now` for updated_at below
     if old_clocked is not None and old_clocked.pk != task.clocked_id:
         old_clocked.delete()
     # updated_at marks where the new schedule starts owing ticks (jobs.firing).
-    Job.objects.filter(pk=job.pk).update(periodic_task=task, updated_at=task.last_run_at)
+    Job.objects.filter(pk=job.pk).update(periodic_task=task, updated_at=now)
     job.periodic_task = task
     PeriodicTasks.update_changed()
     logger.info("schedule_set job_id=%s schedule=%s", job.pk, given[0])

@@ -1,5 +1,6 @@
 """Job types found through entry points of an installed plugin, problems as system checks, the author contract."""
 
+import contextlib
 import io
 import subprocess
 import sys
@@ -120,14 +121,23 @@ def plugin_site(tmp_path_factory):
     return site
 
 
+@contextlib.contextmanager
+def plugin_on_path(site):
+    """The plugin importable (its entry points visible) inside the block; gone, modules too, after it."""
+    sys.path.append(str(site))
+    try:
+        yield site
+    finally:
+        sys.path.remove(str(site))
+        for name in [m for m in sys.modules if m == PLUGIN or m.startswith(f"{PLUGIN}.")]:
+            del sys.modules[name]
+
+
 @pytest.fixture
 def plugin_installed(plugin_site):
-    sys.path.append(str(plugin_site))
-    registry.reload()
-    yield plugin_site
-    sys.path.remove(str(plugin_site))
-    for name in [m for m in sys.modules if m == PLUGIN or m.startswith(f"{PLUGIN}.")]:
-        del sys.modules[name]
+    with plugin_on_path(plugin_site):
+        registry.reload()
+        yield plugin_site
     registry.reload()
 
 
@@ -175,6 +185,11 @@ def test_plugin_and_project_types_run_next_to_broken_entry_points(plugin_install
 
 
 def test_registry_forgets_the_plugin_after_reload(plugin_site):
+    with plugin_on_path(plugin_site):
+        registry.reload()
+        assert "plugin_good" in registry and registry.problems
+    # Still loaded: the registry keeps what it found until it is told to look again.
+    assert "plugin_good" in registry
     registry.reload()
     assert "plugin_good" not in registry
     assert not registry.problems

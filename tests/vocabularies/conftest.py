@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import tarfile
 import threading
 import time
@@ -80,6 +81,41 @@ def import_dir(tmp_path, settings):
     return folder
 
 
+@pytest.fixture
+def ror_parsers(monkeypatch, tmp_path):
+    """Which processes read a ROR dump, and which shard each read.
+
+    Wraps ``vocabularies.readers.ror.ror_records``: a reader writes a line when it starts
+    reading, in the process that reads it (a forked parser writes its own pid). Calling
+    the fixture's value returns the readers started since the last call as
+    ``[(pid, shard or None), ...]`` in start order.
+    """
+    from vocabularies.readers import ror
+
+    log = tmp_path / "ror-parsers.jsonl"
+    original = ror.ror_records
+
+    def recording(path, *, shard=None, **options):
+        with log.open("a") as out:  # one short append per reader: lines of processes do not mix
+            out.write(json.dumps({"pid": os.getpid(), "shard": shard}) + "\n")
+        yield from original(path, shard=shard, **options)
+
+    def started() -> list[tuple[int, tuple[int, int] | None]]:
+        lines = log.read_text().splitlines() if log.exists() else []
+        log.unlink(missing_ok=True)
+        return [(entry["pid"], tuple(entry["shard"]) if entry["shard"] else None) for entry in map(json.loads, lines)]
+
+    monkeypatch.setattr(ror, "ror_records", recording)
+    return started
+
+
+def assert_sharded_in_forked_processes(readers, count: int):
+    """``readers`` (from ``ror_parsers``) are ``count`` shards of one dump, each read in its own forked process."""
+    assert sorted(shard for _, shard in readers) == [(index, count) for index in range(count)]
+    pids = {pid for pid, _ in readers}
+    assert len(pids) == count and os.getpid() not in pids
+
+
 class Routes(dict):
     """path -> (status, headers, body bytes | callable(handler))."""
 
@@ -88,10 +124,12 @@ class Routes(dict):
 def http_server():
     """A local HTTP server on 127.0.0.1; tests register routes on ``server.routes``."""
     routes = Routes()
+    requests = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - http.server API
             path = self.path.split("?", 1)[0]
+            requests.append(path)
             if path not in routes:
                 self.send_error(404, "Not Found")
                 return
@@ -111,6 +149,7 @@ def http_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.routes = routes
+    server.requests = requests  # every path asked for, in order
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -11,7 +11,7 @@ from jobs.exceptions import RunCancelled
 from jobs.runs import context
 from tests.vocabularies import openaire_fixtures as ofx
 from tests.vocabularies import orcid_fixtures as ofx_orcid
-from tests.vocabularies.conftest import ror_sample
+from tests.vocabularies.conftest import assert_sharded_in_forked_processes, ror_sample
 from vocabularies import targets
 from vocabularies.batches import forked_batches, prepared_batches
 from vocabularies.exceptions import ImportFailed, RecordInvalid
@@ -228,7 +228,9 @@ def _sharded_import(path, **options):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("parsers", [2, 3])
-def test_sharded_import_writes_the_same_as_one_process(handle, tmp_path, small_groups, settings, parsers):
+def test_sharded_import_writes_the_same_as_one_process(
+    handle, tmp_path, small_groups, settings, parsers, ror_parsers
+):
     from tests.vocabularies.conftest import ror_zip
     from vocabularies.readers.ror import ror_records
 
@@ -239,10 +241,12 @@ def test_sharded_import_writes_the_same_as_one_process(handle, tmp_path, small_g
     path = ror_zip(tmp_path / "dump.zip", records)
     one = handle()
     vocabulary_import(target=targets.AFFILIATIONS, records=ror_records(path), mapper=affiliation_row, fork=False)
+    assert ror_parsers() == [(os.getpid(), None)]
     expected = _stored(Affiliation)
     Affiliation.objects.all().delete()
     run = handle()
     _sharded_import(path, batch_size=7)
+    assert_sharded_in_forked_processes(ror_parsers(), parsers)
     assert _stored(Affiliation) == expected
     assert run.counters == one.counters == {"created": 149, "errored": 1} and run.errors == one.errors
     assert run.done == run.total == path.stat().st_size
@@ -250,11 +254,14 @@ def test_sharded_import_writes_the_same_as_one_process(handle, tmp_path, small_g
     ror_zip(path, records)
     again = handle()
     _sharded_import(path, batch_size=7)
+    assert_sharded_in_forked_processes(ror_parsers(), parsers)
     assert again.counters == {"updated": 1, "unchanged": 148, "errored": 1}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sharded_import_failing_half_way_keeps_the_batches_before_it_and_its_message(handle, tmp_path, small_groups):
+def test_sharded_import_failing_half_way_keeps_the_batches_before_it_and_its_message(
+    handle, tmp_path, small_groups, ror_parsers
+):
     from tests.vocabularies.conftest import ror_zip
 
     records = _many_ror_records(150)
@@ -264,17 +271,22 @@ def test_sharded_import_failing_half_way_keeps_the_batches_before_it_and_its_mes
     handle()
     with pytest.raises(ImportFailed, match=r"invalid or truncated JSON after byte \d+ \(and \d+ records from there\)"):
         _sharded_import(path, batch_size=7)
+    assert_sharded_in_forked_processes(ror_parsers(), 2)  # every parser took its turn before the broken record
     stored = set(Affiliation.objects.values_list("ror_id", flat=True))
     assert stored == {f"0{n:08d}" for n in range(len(stored))} and 0 < len(stored) <= 100  # the first ones, whole batches
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sharded_import_with_a_limit_reads_the_first_records_in_one_process(handle, tmp_path, small_groups):
+def test_sharded_import_with_a_limit_reads_the_first_records_in_one_process(
+    handle, tmp_path, small_groups, ror_parsers
+):
     from tests.vocabularies.conftest import ror_zip
 
     path = ror_zip(tmp_path / "dump.zip", _many_ror_records(150))
     handle()
     _sharded_import(path, limit=33)
+    readers = ror_parsers()  # one reader of the whole dump, in one forked process
+    assert [shard for _, shard in readers] == [None] and readers[0][0] != os.getpid()
     assert set(Affiliation.objects.values_list("ror_id", flat=True)) == {f"0{n:08d}" for n in range(33)}
 
 

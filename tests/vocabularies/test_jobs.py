@@ -1,11 +1,15 @@
 """Vocabulary job types end-to-end: run_create + run_execute in-process, and one through the worker."""
 
 import datetime as dt
+import io
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from jobs.admin.forms import ARG_PREFIX, run_now_form_class
+from jobs.exceptions import ArgumentsInvalid
 from jobs.models import Run
 from jobs.registry import registry
 from jobs.runs.execution import run_execute
@@ -14,7 +18,13 @@ from tests.conftest import wait_for
 from tests.factories import JobFactory
 from tests.vocabularies import openaire_fixtures as ofx
 from tests.vocabularies import orcid_fixtures as ofx_orcid
-from tests.vocabularies.conftest import openaire_tar, orcid_targz, ror_sample, ror_zip
+from tests.vocabularies.conftest import (
+    assert_sharded_in_forked_processes,
+    openaire_tar,
+    orcid_targz,
+    ror_sample,
+    ror_zip,
+)
 from tests.vocabularies.test_zenodo import zenodo_routes
 from vocabularies.models import Affiliation, Award, Funder, Name
 
@@ -133,7 +143,8 @@ def test_bad_dump_fails_and_keeps_stored_records(import_dir, ror_dump, settings,
 @pytest.mark.django_db
 def test_http_source_404_fails(http_server, import_dir):
     run = _run(JobFactory(task_type="ror_affiliations"), source=f"{http_server.url}/nothing.zip")
-    assert run.status == Run.Status.FAILED and "HTTP 404" in run.message
+    assert run.status == Run.Status.FAILED and "did not answer with the file" in run.message
+    assert "404" not in run.message and "Not Found" not in run.message  # the target's status line is not echoed
 
 
 @pytest.mark.django_db
@@ -148,9 +159,16 @@ def test_default_source_is_the_latest_zenodo_release(http_server, import_dir, se
 
 
 @pytest.mark.django_db
-def test_source_outside_import_folder_is_refused(import_dir):
-    run = _run(JobFactory(task_type="ror_affiliations"), source="/etc/passwd")
-    assert run.status == Run.Status.FAILED and "outside the import folder" in run.message
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [("/etc/passwd", "outside the import folder"), ("nonexistent.zip", "does not exist"), ("ftp://x/y.zip", "only http")],
+)
+def test_a_refused_source_stores_no_run(import_dir, source, message):
+    job = JobFactory(task_type="ror_affiliations")
+    with pytest.raises(ArgumentsInvalid, match=message) as refused:
+        run_create(job=job, args={"source": source})
+    assert list(refused.value.messages) == ["source"]
+    assert not Run.objects.filter(job=job).exists()
 
 
 @pytest.mark.django_db
@@ -215,7 +233,7 @@ def test_ror_import_through_the_worker(celery_worker, http_server, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("task_type", ["ror_affiliations", "ror_funders"])
-def test_ror_jobs_parse_in_several_processes(import_dir, settings, monkeypatch, task_type):
+def test_ror_jobs_parse_in_several_processes(import_dir, settings, monkeypatch, task_type, ror_parsers):
     from jobs.runs import context
     from vocabularies import jobs as vocabulary_jobs
     from vocabularies.readers import jsonarray
@@ -239,5 +257,24 @@ def test_ror_jobs_parse_in_several_processes(import_dir, settings, monkeypatch, 
             task(source="many.zip")
         finally:
             context.deactivate(token)
+        assert_sharded_in_forked_processes(ror_parsers(), 2)
         assert model.objects.count() == (120 if model is Affiliation else len(funders)) > 0
         assert run.counters == {expected: model.objects.count()} and run.done == run.total
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("source", ["/etc/passwd", "nonexistent.zip", "http://127.0.0.2/x.zip"])
+def test_every_entry_point_refuses_a_bad_source_before_a_run_exists(import_dir, source):
+    job = JobFactory(task_type="ror_affiliations")
+    # The run-now form's field and its JSON override.
+    form = run_now_form_class(job)(data={ARG_PREFIX + "source": source})
+    assert form.is_valid(), form.errors
+    assert form.build() is None and form.errors[ARG_PREFIX + "source"]
+    form = run_now_form_class(job)(data={"override": json.dumps({"source": source})})
+    assert form.is_valid(), form.errors
+    assert form.build() is None and "source" in " ".join(form.errors["override"])
+    # The command line: exit code 2, nothing stored.
+    with pytest.raises(CommandError) as refused:
+        call_command("jobs", "run", str(job.pk), "--arg", f"source={source}", stdout=io.StringIO(), stderr=io.StringIO())
+    assert refused.value.returncode == 2 and "source:" in str(refused.value)
+    assert not Run.objects.filter(job=job).exists()

@@ -100,7 +100,7 @@ def _date(value, record_id: str, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError as exc:
-        raise RecordInvalid(record_id, f"{field} {value!r} is not a date") from exc
+        raise RecordInvalid(record_id, f"field {field!r} is not a date") from exc
 
 
 def award_row(record) -> dict:
@@ -109,7 +109,7 @@ def award_row(record) -> dict:
         raise RecordInvalid("?", f"line is a {type(record).__name__}, not an object")
     openaire_id = record.get("id")
     if not isinstance(openaire_id, str) or "::" not in openaire_id:
-        raise RecordInvalid(str(record.get("code") or "?"), f"missing or malformed OpenAIRE id {openaire_id!r}")
+        raise RecordInvalid(str(record.get("code") or "?"), "missing or malformed OpenAIRE id (field 'id')")
     if openaire_id.startswith("40|"):  # delta dataset: entity-type prefix
         openaire_id = openaire_id[3:]
     prefix = openaire_id.split("::", 1)[0]

@@ -278,7 +278,7 @@ def name_row(record) -> dict:
         try:
             last_modified = dt.datetime.fromisoformat(last_modified)
         except ValueError as exc:
-            raise RecordInvalid(orcid_id, f"last-modified-date {last_modified!r} is not a date-time") from exc
+            raise RecordInvalid(orcid_id, "field 'last-modified-date' is not a date-time") from exc
     return {
         "orcid_id": orcid_id,
         "given_names": record.get("given_names") or "",

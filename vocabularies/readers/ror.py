@@ -96,7 +96,7 @@ def ror_id_of(record) -> str:
         raise RecordInvalid("?", f"record is a {type(record).__name__}, not an object")
     match = ROR_ID.match(record.get("id") or "") if isinstance(record.get("id"), str) else None
     if match is None:
-        raise RecordInvalid(_label(record), f"missing or malformed ROR id {record.get('id')!r}")
+        raise RecordInvalid(_label(record), "missing or malformed ROR id (field 'id')")
     return match.group(1)
 
 
@@ -128,7 +128,7 @@ def _last_modified(record: dict, ror_id: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError) as exc:
-        raise RecordInvalid(ror_id, f"admin.last_modified.date {value!r} is not a date") from exc
+        raise RecordInvalid(ror_id, "field 'admin.last_modified.date' is not a date") from exc
 
 
 def _common(record) -> tuple[dict, dict[str, list[str]], dict[str, list]]:
@@ -145,7 +145,7 @@ def _common(record) -> tuple[dict, dict[str, list[str]], dict[str, list]]:
         raise RecordInvalid(ror_id, "no ror_display name")
     status = record.get("status")
     if status not in STATUSES:
-        raise RecordInvalid(ror_id, f"unknown status {status!r}")
+        raise RecordInvalid(ror_id, "unknown value in field 'status'")
     locations = record.get("locations") or ()
     details = (locations[0].get("geonames_details") or {}) if locations and isinstance(locations[0], dict) else {}
     externals = _externals(record)

@@ -1,4 +1,4 @@
-"""``manage.py jobs list|run|runs|logs|cancel|schedule|sync|token``: run and watch jobs from a terminal.
+"""``manage.py jobs list|run|runs|logs|cancel|schedule|sync|export|apply|token``: run and watch jobs from a terminal.
 
 Exit codes: 0 success (or queued without waiting), 1 the run ended failed, cancelled
 or skipped, 2 bad input (unknown job or run, invalid arguments, run already ended; for
@@ -23,6 +23,7 @@ from jobs.cli.arguments import cli_arguments_parse
 from jobs.cli.family import family_lines_print
 from jobs.cli.follow import RunWatcher, level_parse, run_summary
 from jobs.cli.jobref import JOB_HELP, bad_input, job_find, job_resolve
+from jobs.cli.jobsfile import apply_command, export_command, jobsfile_arguments_add
 from jobs.cli.schedule import schedule_arguments_add, schedule_command
 from jobs.cli.sync_report import sync_lines
 from jobs.cli.token import token_arguments_add, token_command
@@ -30,6 +31,7 @@ from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancella
 from jobs.models import Job, Run
 from jobs.registry import registry
 from jobs.runs.cancel import run_cancel
+from jobs.runs.dispatch import WAITING_FOR_BROKER
 from jobs.runs.ending import run_end
 from jobs.runs.execution import run_execute
 from jobs.runs.services import run_create
@@ -38,7 +40,7 @@ from jobs.sync import jobs_sync
 
 Status = Run.Status
 EXIT_BY_STATUS = {Status.SUCCESS: 0, Status.PARTIAL_SUCCESS: 3}
-EXIT_FAILED, EXIT_TIMEOUT = 1, 4
+EXIT_FAILED, EXIT_TIMEOUT, EXIT_BROKER_DOWN = 1, 4, 5
 FOREGROUND_CANCEL_GRACE = 10.0
 
 
@@ -71,13 +73,13 @@ class Command(BaseCommand):
     help = "List job types and jobs, run a job (queued, --wait or --foreground), list runs, read logs, cancel, schedule, sync."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel,schedule,sync,token}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel,schedule,sync,export,apply,token}")
         sub.add_parser("list", help="Job types (and problems) and jobs with their last run.")
 
         run = sub.add_parser("run", help="Run a job (by id, title or job type; a job type without a job gets one).")
         run.add_argument("job", help=f"{JOB_HELP} A job type with no job gets a new one.")
         run.add_argument("--arg", action="append", default=[], metavar="KEY=VALUE", help="An argument (repeatable).")
-        run.add_argument("--json", dest="json_text", metavar="OBJECT", help="Arguments as a JSON object.")
+        run.add_argument("--json", dest="json_text", metavar="OBJECT", help="Arguments as a JSON object; @FILE reads a file, - reads standard input.")
         how = run.add_mutually_exclusive_group()
         how.add_argument("--wait", action="store_true", help="Queue it for a worker and wait for the end.")
         how.add_argument("--foreground", action="store_true", help="Execute it in this process.")
@@ -108,6 +110,7 @@ class Command(BaseCommand):
         sync.add_argument("--create-missing", action="store_true",
                           help="Create one job with the type's defaults for every installed type that has none.")
         sync.add_argument("--dry-run", action="store_true", help="Print what would change; change nothing.")
+        jobsfile_arguments_add(sub)
 
         token_arguments_add(sub.add_parser("token", help="Create, list or revoke API tokens."))
 
@@ -189,6 +192,12 @@ class Command(BaseCommand):
 
     # --- sync ---------------------------------------------------------------------------
 
+    def handle_export(self, **options):
+        self.stdout.write(export_command(**options), ending="")
+
+    def handle_apply(self, **options):
+        self.stdout.write("\n".join(apply_command(**options)))
+
     def handle_sync(self, *, create_missing=False, dry_run=False, **options):
         report = jobs_sync(create_missing=create_missing, dry_run=dry_run)
         for line in sync_lines(report, create_missing=create_missing):
@@ -225,6 +234,8 @@ class Command(BaseCommand):
             self.stdout.write(f"run {run.pk} of job {job_obj.pk} ({job_obj.title}) queued on {run.queue!r}")
             if wait:
                 self._wait(run, timeout)
+            else:
+                broker_down_check(run)
 
     def _finish(self, run: Run):
         summary = run_summary(run)
@@ -285,6 +296,15 @@ class _OtherThreads(logging.Filter):
 
     def filter(self, record):
         return record.threadName != self.thread_name
+
+
+def broker_down_check(run: Run):
+    """Exit 5 when the run is stored but its message could not reach the broker (the outbox sends it later)."""
+    if run.message == WAITING_FOR_BROKER:
+        raise CommandError(
+            f"run {run.pk} is stored and queued, but the broker cannot be reached: it will be sent when the broker is back",
+            returncode=EXIT_BROKER_DOWN,
+        )
 
 
 @contextmanager

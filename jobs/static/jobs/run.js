@@ -2,6 +2,10 @@
 // cancelling, and update status, progress, counters, message and log lines in place.
 'use strict';
 window.addEventListener('DOMContentLoaded', () => {
+  // The bar's width comes from data-percent: the Content-Security-Policy allows no inline style.
+  for (const bar of document.querySelectorAll('.jobs-progress-bar[data-percent]')) {
+    bar.style.width = bar.dataset.percent + '%';
+  }
   const live = document.getElementById('jobs-run-live');
   if (!live || live.dataset.active !== '1') return;
   const logs = document.getElementById('jobs-run-logs');
@@ -10,6 +14,7 @@ window.addEventListener('DOMContentLoaded', () => {
   // The page keeps at most this many live lines (older ones: the log's pages or the download).
   const MAX_LIVE_ROWS = 1000;
   let finalPolls = 0;
+  let texts = '';  // the version of message and traceback shown (see texts_version in jobs/admin/views.py)
   const $ = (id) => document.getElementById(id);
 
   function text(el, value) { if (el) el.textContent = value; }
@@ -44,10 +49,13 @@ window.addEventListener('DOMContentLoaded', () => {
       tr.append(th, td);
       return tr;
     }));
-    text($('jobs-run-message'), data.message || '');
-    show($('jobs-run-message'), Boolean(data.message));
-    text($('jobs-run-traceback'), data.traceback || '');
-    show($('jobs-run-traceback-module'), Boolean(data.traceback));
+    if ('message' in data) {  // left out while unchanged since the version this page has
+      texts = data.texts;
+      text($('jobs-run-message'), data.message || '');
+      show($('jobs-run-message'), Boolean(data.message));
+      text($('jobs-run-traceback'), data.traceback || '');
+      show($('jobs-run-traceback-module'), Boolean(data.traceback));
+    }
     for (const el of document.querySelectorAll('.jobs-when-active')) show(el, data.active);
     show($('jobs-run-polling'), data.active);
     if (!data.active) show($('jobs-run-reload'), true);
@@ -78,6 +86,7 @@ window.addEventListener('DOMContentLoaded', () => {
 
   async function poll() {
     const params = new URLSearchParams();
+    if (texts) params.set('texts', texts);
     if (follow) {
       params.set('after', after);
       params.set('tail', '1');

@@ -84,7 +84,7 @@ def test_live_log_keeps_only_the_newest_lines(live_server, celery_worker, admin_
     page = browser_page
     log_in(page, live_server, f"/admin/jobs/run/{run.pk}/change/")
     page.wait_for_selector("#jobs-run-status [data-status=queued]")
-    run_enqueue(run=run)  # the page is polling already: every line arrives live
+    run_enqueue(run=run, resend=True)  # stored unsent on purpose; the page is polling already: every line arrives live
     page.wait_for_selector("#jobs-run-status [data-status=success]", timeout=60_000)
     page.wait_for_function(
         "document.querySelector('#jobs-run-logs tbody tr:last-child td.jobs-log-message')?.textContent.includes('line 2999')",

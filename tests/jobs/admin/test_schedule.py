@@ -1,7 +1,7 @@
 """Job schedules in django-celery-beat's admin (read-only, linked) and the schedule form."""
 
 import pytest
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import ClockedSchedule, PeriodicTask
 
 from jobs.admin.schedule_forms import ScheduleForm
 from jobs.scheduling.store import schedule_describe, schedule_set
@@ -45,8 +45,16 @@ def test_schedule_form_round_trip():
     assert form.is_valid(), form.errors
     job = form.save(job)
     assert job.periodic_task.clocked.clocked_time.isoformat() == "2099-06-01T01:00:00+00:00"
-    job = ScheduleForm({"schedule_kind": ""}, job=job)
-    assert job.is_valid()
+    task_id, clocked_id = job.periodic_task_id, job.periodic_task.clocked_id
+    form = ScheduleForm({"schedule_kind": ""}, job=job)
+    assert form.is_valid(), form.errors
+    job = form.save(job)
+    assert job.periodic_task is None and schedule_describe(job) == "Not scheduled"
+    job.refresh_from_db()
+    assert job.periodic_task_id is None
+    assert not PeriodicTask.objects.filter(pk=task_id).exists()
+    assert not ClockedSchedule.objects.filter(pk=clocked_id).exists()
+    assert "schedule_kind" not in ScheduleForm(job=job).initial
 
 
 @pytest.mark.django_db
@@ -81,6 +89,13 @@ def test_job_admin_shows_and_edits_the_schedule(client, admin_user):
     assert good.status_code == 302
     job.refresh_from_db()
     assert schedule_describe(job) == "Every 15 minutes"
+    task_id = job.periodic_task_id
+    cleared = client.post(url, {"schedule_kind": ""})
+    assert cleared.status_code == 302 and cleared["Location"] == reverse("admin:jobs_job_change", args=[job.pk])
+    job.refresh_from_db()
+    assert job.periodic_task_id is None and schedule_describe(job) == "Not scheduled"
+    assert not PeriodicTask.objects.filter(pk=task_id).exists()
+    assert "Not scheduled" in client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 """The run page's log paging, the JSON endpoint it polls and the log download."""
 
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -64,8 +65,26 @@ def test_download_streams_every_line(su):
     assert lines[-1].endswith("line 12344 of 12345")
 
 
-def test_page_size_is_200():
-    assert LOG_PAGE_SIZE == 200
+def page_seqs(html):
+    """The seq of every log line the run page shows, in order."""
+    return [int(seq) for seq in re.findall(r'<tr class="jobs-level-\d+"><td>(\d+)</td>', html)]
+
+
+def test_run_page_shows_pages_of_200_lines_and_newer_goes_to_the_next_keyset_page(su):
+    run = RunFactory()
+    log_lines_add(run, 450, start=1000)  # seqs 1000..1449: pages are by seq, not by position
+    url = reverse("admin:jobs_run_change", args=[run.pk])
+    seen = []
+    html = su.get(url).content.decode()
+    while True:
+        seen.append(page_seqs(html))
+        assert f"{LOG_PAGE_SIZE} lines per page" in html
+        newer = re.search(r'<a href="\?(log_after=\d+)">Newer', html)
+        if newer is None:
+            break
+        html = su.get(f"{url}?{newer.group(1)}").content.decode()
+    assert [len(page) for page in seen] == [200, 200, 50]
+    assert [seq for page in seen for seq in page] == list(range(1000, 1450))
 
 
 def test_status_endpoint_gives_the_timing_fields_as_the_page_shows_them(su):
@@ -98,3 +117,15 @@ def test_log_paging_links_have_no_stray_ampersand(su):
     log_lines_add(run, 450)
     page = su.get(reverse("admin:jobs_run_change", args=[run.pk])).content.decode()
     assert '?log_after=199"' in page and '?log_last=1"' in page and "?&amp;" not in page
+
+
+def test_status_endpoint_sends_message_and_traceback_only_when_they_changed(su):
+    run = RunFactory(status=Run.Status.RUNNING, message="m" * 100_000, traceback="t" * 100_000)
+    url = reverse("admin:jobs_run_status", args=[run.pk])
+    first = json.loads(su.get(url).content)
+    assert first["message"] == run.message and first["texts"]
+    same = json.loads(su.get(url, {"texts": first["texts"]}).content)
+    assert "message" not in same and "traceback" not in same and same["status"] == "running"
+    Run.objects.filter(pk=run.pk).update(message="changed")
+    changed = json.loads(su.get(url, {"texts": first["texts"]}).content)
+    assert changed["message"] == "changed" and changed["texts"] != first["texts"]

@@ -8,8 +8,9 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from jobs.logs.capture import capture_run_logs
+from jobs.logs.capture import RunLogFlusher, capture_run_logs
 from jobs.models import Run, RunLog
+from tests.conftest import wait_for
 from tests.factories import RunFactory
 
 log = logging.getLogger("tests.runlog")
@@ -39,6 +40,7 @@ def test_lines_across_batches_and_writer_thread_keep_order(writer_process):
 @pytest.mark.django_db(transaction=True)
 def test_short_run_is_stored_without_a_thread_and_on_demand():
     run = RunFactory(status=Run.Status.RUNNING)
+    RunLogFlusher.shared()  # the process's one flusher thread, shared by every run
     before = threading.active_count()
     logs = capture_run_logs(run.pk, store_on_exit=False)
     with logs:
@@ -119,3 +121,38 @@ def test_a_writer_process_that_cannot_start_costs_the_lines_not_the_run(monkeypa
             log.info("line %d", i)
     assert "no such interpreter" in str(handler.writer.error)
     assert handler.writer.seq == 200 and handler.writer.written == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("writer_process", [True, False], ids=["writer-process", "writer-thread"])
+def test_a_run_that_goes_quiet_has_its_lines_stored_on_a_timer(writer_process):
+    run = RunFactory(status=Run.Status.RUNNING)
+    release = threading.Event()
+
+    def hanging_run():
+        with override_settings(JOBS_RUN_LOG_PROCESS=writer_process), capture_run_logs(run.pk):
+            log.info("first")
+            log.warning("second")
+            release.wait(30)  # a run that hangs after two lines
+
+    thread = threading.Thread(target=hanging_run)
+    thread.start()
+    try:
+        wait_for(lambda: _messages(run) == ["first", "second"], timeout=10, message="the quiet run's lines")
+    finally:
+        release.set()
+        thread.join()
+    assert _messages(run) == ["first", "second"]
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(JOBS_RUN_LOG_BATCH_SIZE=4)
+def test_timed_and_full_batches_interleave_without_loss_or_reordering():
+    run = RunFactory(status=Run.Status.RUNNING)
+    with capture_run_logs(run.pk) as handler:
+        for i in range(30):
+            log.info("line %d", i)
+            if i % 7 == 0:
+                wait_for(lambda: handler.buffer[handler._handed:] == [], timeout=10, message="a timed flush")
+    assert _messages(run) == [f"line {i}" for i in range(30)]
+    assert list(RunLog.objects.filter(run=run).order_by("seq").values_list("seq", flat=True)) == list(range(1, 31))

@@ -1,11 +1,15 @@
 """Lost runs: a killed worker process, lost messages, stuck cancels, held runs."""
 
+import base64
 import datetime as dt
+import json
 import os
 import signal
 import time
 
 import pytest
+import redis
+from django.conf import settings
 from django.utils import timezone
 
 from jobs.models import Job, Run
@@ -70,18 +74,47 @@ def test_reaper_fails_stale_running_runs_and_spares_live_ones(settings):
     assert live.status == "running"
 
 
+@pytest.fixture
+def unconsumed_queue():
+    """A Redis queue of this session that no worker consumes, so what is sent there stays there."""
+    name = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-reenqueue"
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete(name)
+    yield name
+    client.delete(name)
+
+
+def _sent_runs(queue):
+    """(task name, run id, task id) of every message waiting in the broker's ``queue``."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    sent = []
+    for raw in client.lrange(queue, 0, -1):
+        message = json.loads(raw)
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        sent.append((message["headers"]["task"], *args, message["headers"]["id"]))
+    return sorted(sent)
+
+
 @pytest.mark.django_db
-def test_reaper_reenqueues_a_lost_message_once(settings, django_capture_on_commit_callbacks):
+def test_reaper_reenqueues_a_lost_message_once(settings, unconsumed_queue):
     settings.JOBS_REENQUEUE_AFTER_SECONDS = 600
     now = timezone.now()
-    old = RunFactory(status="queued", created_at=now - dt.timedelta(minutes=11))
-    fresh = RunFactory(status="queued", created_at=now - dt.timedelta(minutes=1))
-    delayed = RunFactory(status="queued", created_at=now - dt.timedelta(minutes=20), not_before=now + dt.timedelta(minutes=5))
+
+    def queued(name, **fields):
+        return RunFactory(status="queued", queue=unconsumed_queue, task_id=f"t-{name}", **fields)
+
+    old = queued("old", created_at=now - dt.timedelta(minutes=11))
+    fresh = queued("fresh", created_at=now - dt.timedelta(minutes=1))
+    delayed = queued("delayed", created_at=now - dt.timedelta(minutes=20), not_before=now + dt.timedelta(minutes=5))
+    assert _sent_runs(unconsumed_queue) == []
     assert runs_reap(now=now)["reenqueued"] == 1
+    assert _sent_runs(unconsumed_queue) == [("jobs.execute_run", old.pk, "t-old")]
     assert runs_reap(now=now + dt.timedelta(minutes=30))["reenqueued"] == 2  # fresh and delayed, not old again
+    assert _sent_runs(unconsumed_queue) == sorted(
+        ("jobs.execute_run", run.pk, run.task_id) for run in (old, fresh, delayed)
+    )
     old.refresh_from_db()
     assert old.reenqueued_at == now
-    assert {r.pk for r in Run.objects.filter(reenqueued_at__isnull=False)} == {old.pk, fresh.pk, delayed.pk}
 
 
 @pytest.mark.django_db

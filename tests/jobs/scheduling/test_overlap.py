@@ -1,7 +1,6 @@
 """Overlap and missed-run policies, decided in the worker (fire_schedule) and by a real beat."""
 
 import datetime as dt
-import time
 
 import pytest
 from django.utils import timezone
@@ -114,27 +113,38 @@ def test_a_manual_run_does_not_touch_the_schedule():
 @pytest.mark.worker
 @worker_db
 def test_after_scheduler_downtime_one_late_tick_runs_and_nothing_bursts(celery_worker, tmp_path):
-    now = timezone.now()
-    # Due every minute, beat down for ten: the newest tick (< 60 s late) runs, once.
-    minutely = schedule_set(job=JobFactory(default_args={"lines": 1}, missed_grace_seconds=300), every="1m")
-    # Due hourly at a minute half an hour ago, beat down for hours: that tick is missed.
+    now = timezone.now().replace(microsecond=0)
+    # Due hourly, the newest tick 30 s ago, beat down for ten hours: that tick (within the grace)
+    # runs, once. The next tick is an hour away, so no new tick falls due while the test runs.
+    newest = now - dt.timedelta(seconds=30)
+    grid = schedule_set(
+        job=JobFactory(default_args={"lines": 1}, missed_grace_seconds=300),
+        every="1h", every_from=newest - dt.timedelta(hours=10),
+    )
+    # Due hourly at a minute half an hour ago (the next one half an hour ahead), beat down for hours: missed.
     minute = (now - dt.timedelta(minutes=30)).minute
-    hourly = schedule_set(job=JobFactory(default_args={"lines": 1}, missed_grace_seconds=300), cron=f"{minute} * * * *")
-    PeriodicTask.objects.filter(pk=minutely.periodic_task_id).update(last_run_at=now - dt.timedelta(minutes=10))
-    PeriodicTask.objects.filter(pk=hourly.periodic_task_id).update(last_run_at=now - dt.timedelta(hours=3))
-    beat = Beat(tmp_path)
+    cron = schedule_set(job=JobFactory(default_args={"lines": 1}, missed_grace_seconds=300), cron=f"{minute} * * * *")
+    PeriodicTask.objects.filter(pk=grid.periodic_task_id).update(last_run_at=now - dt.timedelta(hours=10))
+    PeriodicTask.objects.filter(pk=cron.periodic_task_id).update(last_run_at=now - dt.timedelta(hours=3))
+    names = [PeriodicTask.objects.get(pk=job.periodic_task_id).name for job in (grid, cron)]
+    beat = Beat(tmp_path, loglevel="DEBUG")
     try:
-        wait_for(lambda: Run.objects.filter(job__in=[minutely, hourly]).count() >= 2, timeout=15, message="late ticks")
-        time.sleep(3)
+        wait_for(lambda: Run.objects.filter(job__in=[grid, cron]).count() >= 2, timeout=30, message="late ticks")
+        # No burst: beat looks at its schedule again and again after its last send and sends nothing more.
+        def sends():
+            return [beat.sends_of(name) for name in names]
+
+        wait_for(lambda: beat.wakeups_since_last_send() >= 5 or max(sends()) > 1, timeout=30, message="beat passes")
+        assert sends() == [1, 1]
     finally:
         beat.stop()
-    late = Run.objects.get(job=minutely)
-    assert late.due_at == now.replace(second=0, microsecond=0) or late.due_at > now - dt.timedelta(minutes=1)
+    late = Run.objects.get(job=grid)
+    assert late.due_at == newest
     wait_for(_ends(late), timeout=15, message="late tick's run")
     assert late.status == "success"
-    missed = Run.objects.get(job=hourly)
+    missed = Run.objects.get(job=cron)
     assert missed.status == "skipped" and missed.message.startswith("missed: ")
-    assert missed.due_at.minute == minute
+    assert missed.due_at == (now - dt.timedelta(minutes=30)).replace(second=0)
 
 
 @pytest.mark.django_db

@@ -120,3 +120,12 @@ def test_editing_a_schedule_takes_effect_in_a_running_beat(celery_worker, tmp_pa
         assert Run.objects.filter(job=job).count() == count
     finally:
         beat.stop()
+
+
+@pytest.mark.django_db
+def test_an_inactive_job_can_be_scheduled_paused():
+    job = JobFactory(task_type="test_echo", active=False)
+    job = schedule_set(job=job, every="1h")
+    job.refresh_from_db()
+    assert job.periodic_task is not None and not job.periodic_task.enabled
+    assert job.updated_at is not None

@@ -86,3 +86,9 @@ def test_member_over_limit_fails(tmp_path):
     path = openaire_tar(tmp_path / "project.tar", [[fx.V7_H2020] * 50])
     with pytest.raises(ImportFailed, match="VOCABULARIES_MAX_MEMBER_BYTES"):
         list(openaire_projects(path, max_member_bytes=10))
+
+
+def test_invalid_fields_are_named_not_quoted():
+    with pytest.raises(RecordInvalid, match="field 'id'") as invalid:
+        award_row({**fx.V9_FWF, "id": "INTERNAL-SECRET-TOKEN-abc123"})
+    assert "SECRET" not in invalid.value.reason

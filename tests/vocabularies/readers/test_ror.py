@@ -119,3 +119,14 @@ def test_record_missing_id_is_invalid():
     del record["id"]
     with pytest.raises(RecordInvalid, match="missing or malformed ROR id"):
         affiliation_row(record)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("id", "INTERNAL-SECRET-TOKEN-abc123"), ("status", "INTERNAL-SECRET-TOKEN-abc123")],
+)
+def test_invalid_fields_are_named_not_quoted(field, value):
+    record = {**_by_id("05qrfxd25"), field: value}
+    with pytest.raises(RecordInvalid, match=f"field '{field}'") as invalid:
+        affiliation_row(record)
+    assert "SECRET" not in invalid.value.reason
