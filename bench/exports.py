@@ -52,6 +52,7 @@ def _seed(n: int):
     from exports.schema import metadata_load
 
     call_command("migrate", verbosity=0)
+    _vocabulary_seed()
     have = Record.objects.count()
     if have == n:
         print(f"seed: reusing {n} records in {DB_NAME}")
@@ -70,6 +71,18 @@ def _seed(n: int):
             batch = []
     Record.objects.bulk_create(batch)
     print(f"seed: {n} records (validated) in {time.perf_counter() - started:.1f} s at {timezone.now():%H:%M:%S}")
+
+
+def _vocabulary_seed():
+    """Name the demo records' ROR and Crossref Funder ids in the vocabularies: half the records leave
+    their names to them, and a link nobody names is an errored entry (exports.links)."""
+    from exports import demo
+    from vocabularies.models import Affiliation, Funder
+
+    for ror, name in demo.ORGS:
+        Affiliation.objects.update_or_create(ror_id=ror, defaults={"name": name, "status": "active"})
+    for (ror, name), (fundref_id, _) in zip(demo.FUNDERS_ROR, demo.FUNDERS_CROSSREF, strict=True):
+        Funder.objects.update_or_create(ror_id=ror, defaults={"name": name, "status": "active", "fundref_ids": [fundref_id]})
 
 
 def _vmhwm_mb() -> float:

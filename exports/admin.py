@@ -1,9 +1,12 @@
-"""Admin for records (metadata edited as JSON, with field-by-field errors) and export files."""
+"""Admin for records (metadata edited as pretty-printed JSON, with field-by-field errors) and export files."""
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin
+from django.forms.fields import InvalidJSONInput
 from django.template.defaultfilters import filesizeformat
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -11,21 +14,37 @@ from django.utils.html import format_html, format_html_join
 from exports import links
 from exports.downloads import PERMISSION, exportfile_download
 from exports.models import ExportFile, Record
+from exports.schema import Metadata
 from exports.serializers import datacite_xml
 from exports.services import SERIALIZE_ERRORS, exportfile_delete, record_delete
 from jobs.admin.pagination import UncountedChangeList
 
+_PROPERTY_ORDER = {name: i for i, name in enumerate(Metadata().declared_fields)}
+
+
+class PrettyJSONField(forms.JSONField):
+    """The metadata as indented JSON: two spaces, non-ASCII as is, properties in DataCite's order."""
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput):
+            return value  # what the user typed, shown again with its error
+        if isinstance(value, dict):  # PostgreSQL's jsonb keeps keys shortest first; show creators, titles, ... first
+            value = dict(sorted(value.items(), key=lambda item: _PROPERTY_ORDER.get(item[0], len(_PROPERTY_ORDER))))
+        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+
 
 class RecordForm(forms.ModelForm):
+    metadata = PrettyJSONField(
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "style": "font-family: monospace", "spellcheck": "false"}),
+        help_text="DataCite 4.5 properties as JSON (the datacite package's dialect: creators, titles, publisher, "
+        "publicationYear, types, subjects, contributors, dates, language, rightsList, descriptions, "
+        "fundingReferences, relatedIdentifiers, ...). An affiliation or funder may give only its ROR or Crossref "
+        "Funder id: its name then comes from the vocabulary (see \"Linked names\").",
+    )
+
     class Meta:
         model = Record
         fields = ["doi", "metadata", "deleted"]
-        widgets = {"metadata": forms.Textarea(attrs={"rows": 30, "cols": 100, "style": "font-family: monospace"})}
-        help_texts = {
-            "metadata": "DataCite 4.5 properties as JSON (the datacite package's dialect: creators, titles, publisher, "
-            "publicationYear, types, subjects, contributors, dates, language, rightsList, descriptions, "
-            "fundingReferences, relatedIdentifiers, ...). Affiliations/funders may give only a ROR or Crossref Funder id."
-        }
 
 
 @admin.register(Record)
@@ -55,26 +74,39 @@ class RecordAdmin(admin.ModelAdmin):
         if obj is None or not obj.pk:
             return "-"
         native = obj.as_native()
-        native["metadata"] = links.links_for([obj.metadata]).apply(obj.metadata)
         try:
+            native["metadata"] = links.links_for([obj.metadata]).apply(obj.metadata)
             xml = datacite_xml.serialize(native).decode()
         except SERIALIZE_ERRORS as exc:
             return f"cannot be serialized: {exc}"
         return format_html('<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto">{}</pre>', xml)
 
-    @admin.display(description="Vocabulary links")
+    @admin.display(description="Linked names")
     def vocabulary_links(self, obj):
+        """Each linked affiliation and funder with the name every export writes (``exports.links.name_resolve``)."""
         if obj is None or not obj.metadata:
             return "-"
         found = links.links_for([obj.metadata])
-        affs, f_ror, f_ref, awards = links.identifiers_collect([obj.metadata])
-        rows = [(f"ROR {i}", found.affiliations.get(i) or "not known") for i in sorted(affs)]
-        rows += [(f"Funder ROR {i}", found.funders_ror.get(i) or "not known") for i in sorted(f_ror)]
-        rows += [(f"Funder Crossref {i}", found.funders_fundref.get(i) or "not known") for i in sorted(f_ref)]
-        rows += [(f"Award {i}", found.awards.get(i) or "not known") for i in sorted(awards)]
+        rows = [(link.path, link.scheme, link.identifier, _name_cell(link)) for link in found.names(obj.metadata)]
+        awards = links.identifiers_collect([obj.metadata])[3]
+        rows += [("award", "number", number, found.awards.get(number) or "not in the vocabulary") for number in sorted(awards)]
         if not rows:
             return "-"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
+        return format_html(
+            '<table class="linked-names"><thead><tr><th>Where</th><th>Scheme</th><th>Identifier</th><th>Exported name</th>'
+            "</tr></thead><tbody>{}</tbody></table>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+
+def _name_cell(link: links.LinkedName):
+    if link.source == "record":
+        extra = f"; the vocabulary says {link.vocabulary_name}" if link.vocabulary_name and link.vocabulary_name != link.name else ""
+        return format_html("{} <small>(stored on the record{})</small>", link.name, extra)
+    if link.source == "vocabulary":
+        return format_html("{} <small>(from the vocabulary)</small>", link.name)
+    return format_html('<strong class="errornote">no name</strong> <small>{}</small>',
+                       "not in the vocabulary and none stored: exports report this record as errored")
 
 
 @admin.register(ExportFile)

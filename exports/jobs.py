@@ -8,10 +8,15 @@ from jobs.registry import RegisteredTask
 
 
 @shared_task(name="exports.export_records")
-def export_records(since=None, until=None, serializer="datacite-xml", include_deleted=False):
+def export_records(since=None, until=None, serializer="datacite-xml", include_deleted=False, publish_empty=False):
     from exports.services import exportfiles_purge, records_export
 
-    export_file = records_export(serializer=serializer, since=since, until=until, include_deleted=include_deleted)
+    export_file = records_export(
+        serializer=serializer, since=since, until=until, include_deleted=include_deleted, publish_empty=publish_empty
+    )
+    if export_file is None:
+        window = f" since {since}" if since else ""
+        return {"message": f"no records changed{window}: no archive published", "exported": 0}
     purged = exportfiles_purge()
     return {
         "message": (
@@ -36,6 +41,10 @@ class ExportArguments(Schema):
     include_deleted = fields.Boolean(
         load_default=False, metadata={"help": "List deleted (tombstoned) DOIs in deleted.txt."}
     )
+    publish_empty = fields.Boolean(
+        load_default=False,
+        metadata={"help": "Publish an archive even when no record changed (by default an empty export publishes nothing)."},
+    )
 
     @validates_schema
     def until_after_since(self, data, **kwargs):
@@ -57,7 +66,12 @@ class ExportRecords(RegisteredTask):
     arguments_schema = ExportArguments
 
     @classmethod
-    def build_task_arguments(cls, job_obj, since=None, until=None, serializer="datacite-xml", include_deleted=False):
+    def build_task_arguments(
+        cls, job_obj, since=None, until=None, serializer="datacite-xml", include_deleted=False, publish_empty=False
+    ):
         if since is None and job_obj is not None and job_obj.last_runs["success"]:
             since = job_obj.last_runs["success"].started_at
-        return {"since": since, "until": until, "serializer": serializer, "include_deleted": include_deleted}
+        return {
+            "since": since, "until": until, "serializer": serializer, "include_deleted": include_deleted,
+            "publish_empty": publish_empty,
+        }

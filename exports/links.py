@@ -1,11 +1,16 @@
 """Links from records to the vocabularies (ROR affiliations, funders, awards) and to runs.
 
-Records store identifiers only (ROR ids, Crossref Funder ids, award numbers) inside their
-metadata; names are looked up here, once per chunk of records, into a ``Links`` object
-whose ``apply`` completes one record's metadata without touching the database. So the
-serializers stay pure and an export costs a constant number of queries per chunk.
+Records store identifiers (ROR ids, Crossref Funder ids, award numbers) inside their
+metadata, with or without a name; names are looked up here, once per chunk of records,
+into a ``Links`` object whose ``apply`` completes one record's metadata without touching
+the database. So the serializers stay pure and an export costs a constant number of
+queries per chunk.
 
-An identifier the vocabularies do not know keeps the name the record carries.
+The naming rule (``name_resolve``), the same on the record page and in every
+serializer: a linked affiliation or funder is named by the record's own name when it
+has one, else by the vocabulary's name for its identifier; with neither, the record
+cannot be exported (``LinkUnresolved``: an errored entry of the export run), never an
+identifier written where a name belongs.
 """
 
 from __future__ import annotations
@@ -32,6 +37,31 @@ def fundref_id(value: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+class LinkUnresolved(ValueError):
+    """A linked identifier has no name: the vocabulary does not know it and the record gives none."""
+
+
+@dataclass(frozen=True)
+class LinkedName:
+    """The name every serializer and the record page show for one linked identifier."""
+
+    path: str  # where in the metadata: creators[0].affiliation[1], fundingReferences[0]
+    scheme: str  # ROR, Crossref Funder ID, or the scheme the record gives
+    identifier: str
+    name: str | None  # what is exported; None: nothing (the export reports the record as errored)
+    source: str  # "record", "vocabulary" or "" (no name)
+    vocabulary_name: str | None
+
+
+def name_resolve(stored: str | None, vocabulary: str | None) -> tuple[str | None, str]:
+    """THE naming rule: the record's own name, else the vocabulary's, else none (an error)."""
+    if stored:
+        return stored, "record"
+    if vocabulary:
+        return vocabulary, "vocabulary"
+    return None, ""
+
+
 @dataclass
 class Links:
     """Names known in the vocabularies for the identifiers of a set of records."""
@@ -52,11 +82,39 @@ class Links:
             return self.funders_fundref.get(fundref_id(ref.get("funderIdentifier")) or "")
         return None
 
-    def apply(self, metadata: dict) -> dict:
-        """Return ``metadata`` with missing affiliation/funder names and award titles filled in.
+    def names(self, metadata: dict) -> list[LinkedName]:
+        """Every linked affiliation and funder of a record with the name the rule gives it."""
+        out = []
+        for key in ("creators", "contributors"):
+            for i, person in enumerate(metadata.get(key) or ()):
+                for j, aff in enumerate(person.get("affiliation") or ()):
+                    if aff.get("affiliationIdentifier"):
+                        vocab = self.affiliation_name(aff)
+                        out.append(LinkedName(
+                            f"{key}[{i}].affiliation[{j}]", aff.get("affiliationIdentifierScheme") or "",
+                            aff["affiliationIdentifier"], *name_resolve(aff.get("name"), vocab), vocab,
+                        ))
+        for i, ref in enumerate(metadata.get("fundingReferences") or ()):
+            if ref.get("funderIdentifier"):
+                vocab = self.funder_name(ref)
+                out.append(LinkedName(
+                    f"fundingReferences[{i}]", ref.get("funderIdentifierType") or "", ref["funderIdentifier"],
+                    *name_resolve(ref.get("funderName"), vocab), vocab,
+                ))
+        return out
 
-        Names already in the record win: the record is what its depositor said.
+    def apply(self, metadata: dict) -> dict:
+        """Return ``metadata`` with every linked name as the rule gives it, and award titles filled in.
+
+        Raises ``LinkUnresolved`` naming each identifier that ends up without a name,
+        so no serializer ever writes an identifier where a name belongs.
         """
+        unresolved = [
+            f"{link.path}: {link.scheme or 'identifier'} {link.identifier} is not in the vocabulary and the record gives no name"
+            for link in self.names(metadata) if link.name is None
+        ]
+        if unresolved:
+            raise LinkUnresolved("; ".join(unresolved))
         if not (self.affiliations or self.funders_ror or self.funders_fundref or self.awards):
             return metadata
         out = dict(metadata)
@@ -73,16 +131,15 @@ class Links:
             return person
         filled = []
         for aff in affs:
-            name = None if aff.get("name") else self.affiliation_name(aff)
-            filled.append(dict(aff, name=name) if name else aff)
+            name, source = name_resolve(aff.get("name"), self.affiliation_name(aff))
+            filled.append(dict(aff, name=name) if source == "vocabulary" else aff)
         return dict(person, affiliation=filled)
 
     def _funding(self, ref: dict) -> dict:
         changes = {}
-        if not ref.get("funderName"):
-            name = self.funder_name(ref)
-            if name:
-                changes["funderName"] = name
+        name, source = name_resolve(ref.get("funderName"), self.funder_name(ref))
+        if source == "vocabulary":
+            changes["funderName"] = name
         if not ref.get("awardTitle") and ref.get("awardNumber") in self.awards:
             changes["awardTitle"] = self.awards[ref["awardNumber"]]
         return dict(ref, **changes) if changes else ref

@@ -175,6 +175,7 @@ class FundingReference(Base):
     funderName = Text()
     funderIdentifier = Text()
     funderIdentifierType = Choice(terms.FUNDER_IDENTIFIER_TYPES)
+    schemeUri = Text()  # funderIdentifier@schemeURI (kernel 4.3+); not in the datacite package's dialect
     awardNumber = Text()
     awardUri = Text()
     awardTitle = Text()

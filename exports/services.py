@@ -9,7 +9,7 @@ import tempfile
 import orjson
 from django.core.files.storage import default_storage
 from django.db import DatabaseError
-from django.db.models import TextField
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -60,13 +60,15 @@ def records_export(
     since=None,
     until=None,
     include_deleted: bool = False,
+    publish_empty: bool = False,
     chunk_size: int = CHUNK_SIZE,
-) -> ExportFile:
+) -> ExportFile | None:
     """Stream the records updated in ``[since, until)`` into a published .tar.gz and record it.
 
     Records that fail to serialize are reported to the run as errored entries and left
     out; the archive holds all the others. Nothing is published when the export stops
-    early (error or cancel).
+    early (error or cancel), nor when it holds no record and no deleted DOI, unless
+    ``publish_empty``: then None is returned.
     """
     module = serializers.get(serializer)
     since, until = _parse_time(since), _parse_time(until)
@@ -111,6 +113,9 @@ def records_export(
             run.count("deleted", counts["deleted"] - reported["deleted"])
             reported = dict(counts)
         run.raise_if_cancelled()
+        if not (counts["exported"] or counts["deleted"] or publish_empty):
+            logger.info("export_empty serializer=%s since=%s until=%s errored=%s", serializer, since, until, counts["errored"])
+            return None
         finished = timezone.now()
         if include_deleted:
             size = deleted_list.tell()
@@ -182,10 +187,18 @@ def exportfile_delete(*, export_file: ExportFile, storage=None):
 
 
 def exportfiles_purge(*, keep_last: int | None = None, storage=None) -> int:
-    """Delete all but the newest ``keep_last`` export files (file and row together); return how many."""
+    """Delete all but the newest ``keep_last`` export files (file and row together); return how many.
+
+    The newest export that holds anything (a record or a deleted DOI) is always kept,
+    however many empty ones (``publish_empty``) came after it.
+    """
     storage = storage or default_storage
     keep = conf.keep_last() if keep_last is None else keep_last
-    old = list(ExportFile.objects.order_by("-created_at", "-id")[keep:])
+    newest_full = (
+        ExportFile.objects.filter(Q(record_count__gt=0) | Q(deleted_count__gt=0))
+        .order_by("-created_at", "-id").values_list("pk", flat=True).first()
+    )
+    old = [ef for ef in ExportFile.objects.order_by("-created_at", "-id")[keep:] if ef.pk != newest_full]
     for export_file in old:
         exportfile_delete(export_file=export_file, storage=storage)
     _temp_files_purge(storage)

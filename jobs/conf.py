@@ -38,6 +38,22 @@ DEFAULTS = {
     "JOBS_ARGUMENTS_MAX_DEPTH": 16,
     # Templates included on the run page (other apps' panels, e.g. exports' download link).
     "JOBS_RUN_PAGE_PANELS": [],
+    # Monitoring. /metrics: a bearer token and/or IP networks allowed to scrape (off, 404,
+    # when both are empty), and other apps' collectors (dotted paths of prometheus_client collectors).
+    "JOBS_METRICS_TOKEN": "",
+    "JOBS_METRICS_ALLOW": [],
+    "JOBS_METRICS_COLLECTORS": [],
+    # Runs created longer ago than this are folded into each process's running totals once ended.
+    "JOBS_METRICS_FOLD_SECONDS": 60.0,
+    # Webhooks: attempts per delivery, first retry delay (doubled each time), request timeout,
+    # whether URLs may point at loopback/private/link-local addresses, how long a process
+    # trusts its map of the jobs that have webhooks, deliveries kept per webhook.
+    "JOBS_WEBHOOK_MAX_ATTEMPTS": 5,
+    "JOBS_WEBHOOK_BACKOFF_SECONDS": 10.0,
+    "JOBS_WEBHOOK_TIMEOUT_SECONDS": 10.0,
+    "JOBS_WEBHOOK_ALLOW_PRIVATE": False,
+    "JOBS_WEBHOOK_CACHE_SECONDS": 5.0,
+    "JOBS_WEBHOOK_KEEP_DELIVERIES": 100,
 }
 
 

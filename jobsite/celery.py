@@ -11,10 +11,11 @@ first query pings and reconnects if the server went away while the worker was id
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import after_setup_logger, after_setup_task_logger, task_postrun, task_prerun
 from django.db import close_old_connections, connections
 
 from jobsite.folders import broker_folders, folders_create
+from jobsite.logformat import logs_json_install
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobsite.settings")
 
@@ -38,3 +39,14 @@ def connections_heal(sender=None, **kwargs):
     if any(connection.in_atomic_block for connection in connections.all(initialized_only=True)):
         return  # called in-process inside a transaction (tests, --foreground): leave it alone
     close_old_connections()
+
+
+@after_setup_logger.connect
+def _json_logs(logger=None, **kwargs):
+    """Under JOBSITE_LOG_FORMAT=json the worker's and beat's own handlers write JSON lines too."""
+    logs_json_install(logger)
+
+
+@after_setup_task_logger.connect
+def _json_task_logs(logger=None, **kwargs):
+    logs_json_install(logger)

@@ -269,3 +269,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("JOBSITE_LOG_LEVEL", default="WARNING")},
 }
+
+# --- Monitoring (jobs/metrics, jobs/webhooks, JSON logs; README "Monitoring") --------------
+# /metrics answers a bearer token (JOBSITE_METRICS_TOKEN) or addresses in the allow-list
+# (JOBSITE_METRICS_ALLOW, comma-separated IPs or networks); with neither it is off (404).
+JOBS_METRICS_TOKEN = env.str("JOBSITE_METRICS_TOKEN", default="")
+JOBS_METRICS_ALLOW = env.list("JOBSITE_METRICS_ALLOW", default=[])
+# Collectors of other apps (the jobs app imports no vocabularies): record counts per vocabulary.
+JOBS_METRICS_COLLECTORS = ["vocabularies.metrics.VocabularyCollector"]
+INSTALLED_APPS.append("jobs.webhooks")
+# Webhooks: attempts per delivery, first retry delay (doubled each time), request timeout;
+# URLs on loopback, private or link-local addresses are refused unless allowed here.
+JOBS_WEBHOOK_MAX_ATTEMPTS = env.int("JOBS_WEBHOOK_MAX_ATTEMPTS", default=5)
+JOBS_WEBHOOK_BACKOFF_SECONDS = env.float("JOBS_WEBHOOK_BACKOFF_SECONDS", default=10.0)
+JOBS_WEBHOOK_TIMEOUT_SECONDS = env.float("JOBS_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+JOBS_WEBHOOK_ALLOW_PRIVATE = env.bool("JOBS_WEBHOOK_ALLOW_PRIVATE", default=False)
+# JOBSITE_LOG_FORMAT=json: web, worker and beat log one JSON object per line, with run_id
+# and job_id inside a run (the worker's and beat's Celery handlers too: jobsite/celery.py).
+JOBSITE_LOG_FORMAT = env.str("JOBSITE_LOG_FORMAT", default="plain")
+LOGGING["formatters"]["json"] = {"()": "jobsite.logformat.JsonFormatter"}
+LOGGING["filters"] = {"run": {"()": "jobsite.logformat.RunContextFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["run"]
+if JOBSITE_LOG_FORMAT == "json":
+    LOGGING["handlers"]["console"]["formatter"] = "json"

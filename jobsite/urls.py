@@ -1,4 +1,4 @@
-"""The site's URLs: the admin (branded "Jobsite administration", its modules discovered here), its error pages, and /healthz."""
+"""The site's URLs: the admin (branded "Jobsite administration", its modules discovered here), its Health page, its error pages, /healthz and /metrics."""
 
 from django.contrib import admin
 from django.db import connection
@@ -6,7 +6,9 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from jobs.admin.health import health_view
 from jobs.api.errors import json_under_api
+from jobs.metrics.views import metrics_view
 from jobsite import errors
 
 
@@ -24,10 +26,13 @@ admin.autodiscover()
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Before admin.site.urls, whose app_list pattern would take "jobs/health/" for a model page.
+    path("admin/jobs/health/", admin.site.admin_view(health_view), name="jobs_health"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("jobs.api.urls")),
     path("api/v1/", include("exports.api")),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 # Under /api/ every error is the API's JSON shape (jobs.api.errors); elsewhere the admin-styled pages.

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from jobsite.processes import worker_start
 
@@ -80,6 +81,15 @@ def wait_for(predicate, timeout=30.0, interval=0.05, message="condition"):
 @pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.org", "admin-password")
+
+
+@pytest.fixture
+def su(admin_user):
+    """A test client logged in as the superuser."""
+    client = Client()
+    client.force_login(admin_user)
+    client.user = admin_user
+    return client
 
 
 @pytest.fixture

@@ -15,6 +15,10 @@ os.environ.setdefault(
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "k3y-0f-the-test-suite-never-used-elsewhere" * 2)
 # The test client and the live server speak plain HTTP (production redirects to HTTPS).
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+# The live test server speaks plain HTTP: HTTP clients other than a browser (which treats
+# localhost as secure) drop Secure cookies, so the session and CSRF cookies are plain here.
+os.environ.setdefault("DJANGO_SESSION_COOKIE_SECURE", "false")
+os.environ.setdefault("DJANGO_CSRF_COOKIE_SECURE", "false")
 # One queue per test session, so two sessions on one Redis never take each other's runs.
 os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"jobsite-test-{os.getpid()}")
 
@@ -26,6 +30,12 @@ JOBS_RUN_LOG_FLUSH_SECONDS = 0.1
 JOBS_PROGRESS_FLUSH_SECONDS = 0.2
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("JOBSITE_TEST_DB", "test_jobsite")}  # noqa: F405
+# Webhooks: the tests' receivers listen on 127.0.0.1; retries come quickly; every process
+# (the worker too) sees a webhook as soon as it is saved.
+JOBS_WEBHOOK_ALLOW_PRIVATE = True
+JOBS_WEBHOOK_BACKOFF_SECONDS = 0.1
+JOBS_WEBHOOK_TIMEOUT_SECONDS = 2.0
+JOBS_WEBHOOK_CACHE_SECONDS = 0.0
 # The tests' local HTTP servers (127.0.0.1 only) are the one non-public source they may fetch
 # from, explicitly; tests of the guard itself set the defaults back.
 VOCABULARIES_SOURCE_HOSTS = ["127.0.0.1"]

@@ -8,6 +8,8 @@ writing (this process and its writer thread) use every core instead of sharing o
 Several children each parse their own groups of a dump (a reader's ``shard``) and their
 batches are taken in the dump's order. The children touch no database and no logging:
 errors, skipped counts and progress travel with the batches and are reported by the parent.
+A dump that only one process can read (a .tar.gz) is read by one forked process and
+parsed by several (``fed_batches``): the reader hands them blocks in turn.
 """
 
 from __future__ import annotations
@@ -210,23 +212,116 @@ def forked_batches(*produces: Callable[[], Iterable[Batch]]) -> Iterator[Batch]:
     try:
         for produce in produces:
             children.append(_fork(produce, [receiver for _, receiver in children]))
-        turn = 0
-        while True:
-            try:
-                kind, value = children[turn][1].recv()
-            except EOFError:
-                raise ImportFailed("the parsing process ended without a result (killed, or out of memory?)") from None
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            if value.group_end:
-                turn = (turn + 1) % len(children)
-            yield value
+        yield from _merged(children)
     finally:
-        for pid, receiver in children:
+        _reap(children)
+
+
+def _receive(receiver, sender: str):
+    """The next value sent over ``receiver``, None at the end; an error of the sending process is raised here."""
+    try:
+        kind, value = receiver.recv()
+    except EOFError:
+        raise ImportFailed(f"the {sender} process ended without a result (killed, or out of memory?)") from None
+    if kind == "error":
+        raise value
+    return None if kind == "end" else value
+
+
+def _merged(children: list[tuple[int, object]]) -> Iterator[Batch]:
+    turn = 0
+    while (value := _receive(children[turn][1], "parsing")) is not None:
+        if value.group_end:
+            turn = (turn + 1) % len(children)
+        yield value
+
+
+def _reap(children: list[tuple[int, object]]):
+    for pid, receiver in children:
+        receiver.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # a no-op once it has exited; it is not reaped before waitpid
+    for pid, _ in children:
+        os.waitpid(pid, 0)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A dump read by one process and parsed by several: ``blocks()`` yields ``(block, progress)``
+    in the dump's order, ``parse(block)`` the records of one block (in a parsing process)."""
+
+    blocks: Callable[[], Iterable[tuple[object, tuple[int | None, int | None] | None]]]
+    parse: Callable[[object], Iterable]
+
+
+def _feeder(feed: Feed, senders: list) -> int:
+    """In the reading process: send block k to parser k % n; an error goes, in its turn, to the next one."""
+    turn = 0
+    try:
+        for block in feed.blocks():
+            senders[turn].send(("block", block))
+            turn = (turn + 1) % len(senders)
+        return 0
+    except BaseException as exc:  # noqa: BLE001 - handed to the parser whose turn it is, raised in the parent
+        with contextlib.suppress(BaseException):
+            senders[turn].send(("error", _portable(exc)))
+        return 1
+    finally:
+        for sender in senders:
+            with contextlib.suppress(BaseException):
+                sender.send(("end", None))
+            sender.close()
+
+
+def _fed_records(receiver, parse: Callable[[object], Iterable]) -> Iterator:
+    """In a parsing process: the records of the blocks it receives, ``SHARD_BREAK`` after each block."""
+    run = current_run()
+    while (value := _receive(receiver, "reading")) is not None:
+        block, progress = value
+        yield from parse(block)
+        if progress is not None:
+            run.progress(*progress)
+        yield SHARD_BREAK
+
+
+def fed_batches(*, feed: Feed, count: int, produce: Callable[[Iterable], Iterable[Batch]]) -> Iterator[Batch]:
+    """Read a dump in one forked process, parse its blocks in ``count`` others, yield their batches in order.
+
+    For a dump that cannot be split without reading it (a .tar.gz): the reading process
+    hands block k to parsing process k % count, each turns its blocks into batches
+    (``produce(records)``, a group ends with each block) and they are taken in the
+    dump's order as ``forked_batches`` does. An error of the reader is raised in its turn,
+    after the batches of the blocks before it.
+    """
+    pipes = [multiprocessing.Pipe(duplex=False) for _ in range(count)]
+    receivers = [receiver for receiver, _ in pipes]
+    feeder = None
+    children: list[tuple[int, object]] = []
+    try:
+        feeder = os.fork()
+        if feeder == 0:  # the reading process: never returns into the caller's code
+            code = 1
+            try:
+                for receiver in receivers:
+                    receiver.close()
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                code = _feeder(feed, [sender for _, sender in pipes])
+            finally:
+                os._exit(code)
+        for _, sender in pipes:
+            sender.close()
+        for receiver in receivers:
+            others = [r for r in receivers if r is not receiver] + [r for _, r in children]
+            children.append(_fork(lambda receiver=receiver: produce(_fed_records(receiver, feed.parse)), others))
+        for receiver in receivers:
             receiver.close()
+        yield from _merged(children)
+    finally:
+        for receiver in receivers:
+            receiver.close()
+        _reap(children)
+        if feeder:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)  # a no-op once it has exited; it is not reaped before waitpid
-        for pid, _ in children:
-            os.waitpid(pid, 0)
+                os.kill(feeder, signal.SIGKILL)
+            os.waitpid(feeder, 0)

@@ -19,7 +19,7 @@ DEFAULTS = {
     "VOCABULARIES_STORED_MAX_ROWS": 300_000,
     # Read, map and hash records in a forked process while this one writes (PostgreSQL only).
     "VOCABULARIES_FORK": True,
-    # Processes that parse a dump together when its reader can be sharded (ROR); None: the cores, at most 4.
+    # Processes that parse a dump together (ROR, ORCID .tar.gz and chunk files); None: the cores, at most 4.
     "VOCABULARIES_PARSERS": None,
     # http(s) sources: hosts they may come from (None: the built-in defaults' host, that of
     # VOCABULARIES_ZENODO_API; ".example.org" also allows its subdomains), addresses or networks
@@ -28,6 +28,9 @@ DEFAULTS = {
     "VOCABULARIES_SOURCE_HOSTS": None,
     "VOCABULARIES_SOURCE_ALLOW_ADDRESSES": [],
     "VOCABULARIES_SOURCE_MAX_REDIRECTS": 5,
+    # Where a fanned-out ORCID import keeps its chunk files: an alias of STORAGES that every
+    # worker can read (e.g. a django-storages S3 bucket); None: the default storage (MEDIA_ROOT).
+    "VOCABULARIES_CHUNK_STORAGE": None,
     "VOCABULARIES_ZENODO_API": "https://zenodo.org/api",
     # Zenodo concept record ids whose latest version is the default source.
     "VOCABULARIES_ROR_ZENODO_CONCEPT": "6347574",

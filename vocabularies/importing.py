@@ -5,7 +5,8 @@ the batches are written by a writer thread with its own connection, so parsing a
 writing overlap, and reading, mapping and hashing run in forked processes
 (``batches.forked_batches``), so they do not share one GIL with the writing: one, or
 ``VOCABULARIES_PARSERS`` that each parse their share of the dump when the reader can be
-sharded (ROR).
+sharded (ROR, ORCID chunk files), or that parse the blocks one reading process hands
+them in turn (``batches.fed_batches``: an ORCID .tar.gz).
 Each batch is atomic: when the source fails half-way,
 the batches already written stay (every record is then old or new, never half), the
 rest is not written, and the run fails with the reader's message.
@@ -27,7 +28,14 @@ from django.db import connection, connections
 
 from jobs import current_run
 from vocabularies import conf
-from vocabularies.batches import Batch, forked_batches, prepared_batches, row_hash  # noqa: F401 - row_hash re-exported
+from vocabularies.batches import (  # noqa: F401 - row_hash re-exported
+    Batch,
+    Feed,
+    fed_batches,
+    forked_batches,
+    prepared_batches,
+    row_hash,
+)
 from vocabularies.upserts import (
     Stored,
     Target,
@@ -136,6 +144,7 @@ def vocabulary_import(
     batch_size: int | None = None,
     fork: bool | None = None,
     shards: Callable[[int, int], Iterable] | None = None,
+    feed: Feed | None = None,
 ) -> dict:
     """Import ``records`` into ``target``; report counters and errored entries on the run.
 
@@ -144,12 +153,14 @@ def vocabulary_import(
     through a writer thread (PostgreSQL, outside a transaction, not a dry run) and
     ``os.fork`` exists. ``shards(index, count)``, when given, returns the records of one
     shard of the same dump (a reader's ``shard=(index, count)``): then ``VOCABULARIES_PARSERS``
-    forked processes parse it together (in one process when there is a ``limit``).
+    forked processes parse it together (in one process when there is a ``limit``). ``feed``,
+    when given, is the same dump as blocks for ``VOCABULARIES_PARSERS`` forked parsers fed by
+    one forked reading process.
     """
     with relaxed_gc():
         return _import(
             target=target, records=records, mapper=mapper, since=since, dry_run=dry_run, limit=limit,
-            batch_size=batch_size, fork=fork, shards=shards,
+            batch_size=batch_size, fork=fork, shards=shards, feed=feed,
         )
 
 
@@ -168,7 +179,7 @@ def parsers() -> int:
     return int(conf.get("VOCABULARIES_PARSERS") or min(os.cpu_count() or 1, 4))
 
 
-def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork, shards) -> dict:
+def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork, shards, feed) -> dict:
     run = current_run()
     batch_size = batch_size or int(conf.get("VOCABULARIES_BATCH_SIZE"))
     writer = BatchWriter(target, dry_run=dry_run, run=run)
@@ -186,9 +197,15 @@ def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork,
             def produce(source):
                 return lambda: prepared_batches(records=source, serialized=True, **options)
 
-            count = parsers() if shards is not None and limit is None else 1
-            sources = [shards(index, count) for index in range(count)] if count > 1 else [records]
-            batches = forked_batches(*map(produce, sources))
+            count = parsers() if (shards is not None or feed is not None) and limit is None else 1
+            if count > 1 and feed is not None:
+                batches = fed_batches(
+                    feed=feed, count=count,
+                    produce=lambda source: prepared_batches(records=source, serialized=True, **options),
+                )
+            else:
+                sources = [shards(index, count) for index in range(count)] if count > 1 else [records]
+                batches = forked_batches(*map(produce, sources))
         else:
             batches = prepared_batches(
                 records=records, serialized=writer.stored is not None, tick=run.raise_if_cancelled, **options

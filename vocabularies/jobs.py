@@ -11,10 +11,10 @@ from marshmallow import ValidationError, fields, validate
 from jobs import current_run
 from jobs.models import Run
 from jobs.registry import RegisteredTask
-from vocabularies import conf, targets
+from vocabularies import conf, orcidfanout, targets
 from vocabularies.exceptions import ImportFailed, SourceRejected
 from vocabularies.importing import vocabulary_import
-from vocabularies.readers import openaire, ror
+from vocabularies.readers import openaire, orcid, ror
 from vocabularies.sources import source_check, source_open
 from vocabularies.zenodo import zenodo_latest_file_url
 
@@ -58,7 +58,10 @@ def last_full_success_start(job_obj) -> dt.datetime | None:
     """Start of the newest successful run that was neither a dry run nor limited."""
     if job_obj is None or job_obj.pk is None:
         return None
-    runs = Run.objects.filter(job=job_obj, status=Run.Status.SUCCESS).order_by("-started_at").only("started_at", "args")
+    runs = (
+        Run.objects.filter(job=job_obj, status=Run.Status.SUCCESS, parent__isnull=True)  # not a subtask's start
+        .order_by("-started_at").only("started_at", "args")
+    )
     for run in runs[:50]:
         args = run.args or {}
         if not args.get("dry_run") and not args.get("limit"):
@@ -82,7 +85,7 @@ def _since(value) -> dt.datetime | None:
 
 def _run_import(
     *, target, mapper, reader, source: str, since=None, dry_run=False, limit=None, zenodo=None, fork=None,
-    sharded=False,
+    sharded=False, feed=None, split=None,
 ) -> dict:
     run = current_run()
     if not source:
@@ -92,11 +95,13 @@ def _run_import(
         source = zenodo_latest_file_url(conf.get(concept), pattern=pattern)
     logger.info("vocabulary_source source=%s since=%s dry_run=%s limit=%s", source, since, dry_run, limit)
     with source_open(source, progress=run.progress) as path:
+        if split is not None and (result := split(path)) is not None:
+            return result
         options = {"progress": run.progress, "max_member_bytes": int(conf.get("VOCABULARIES_MAX_MEMBER_BYTES"))}
         shards = (lambda index, count: reader(path, shard=(index, count), **options)) if sharded else None
         return vocabulary_import(
             target=target, records=reader(path, **options), mapper=mapper, since=_since(since), dry_run=dry_run,
-            limit=limit, fork=fork, shards=shards,
+            limit=limit, fork=fork, shards=shards, feed=feed(path, options["max_member_bytes"]) if feed else None,
         )
 
 
@@ -167,14 +172,39 @@ class OpenaireAwards(RegisteredTask):
     )
 
 
+# --- ORCID names: one run, or fanned out over the workers in chunks -----------------------
+
+ORCID_CHUNK_RECORDS = 50_000
+
+
 @shared_task(name="vocabularies.orcid_names")
-def orcid_names(source="", since=None, dry_run=False, limit=None):
-    from vocabularies.readers import orcid
+def orcid_names(source="", since=None, dry_run=False, limit=None, fan_out=True, chunk_records=ORCID_CHUNK_RECORDS):
+    max_member_bytes = int(conf.get("VOCABULARIES_MAX_MEMBER_BYTES"))
+
+    def split(path):
+        """A .tar.gz of more than one chunk's worth of records fans out (not with a limit); else None."""
+        if not (fan_out and limit is None and orcid.is_summaries_archive(path)):
+            return None
+        if not orcidfanout.fan_out_wanted(path, chunk_records=chunk_records, max_member_bytes=max_member_bytes):
+            return None
+        return orcidfanout.orcid_fan_out(
+            path=path, since=_since(since), dry_run=dry_run, chunk_records=chunk_records,
+            chunk_task=orcid_chunk_import, max_member_bytes=max_member_bytes,
+        )
+
+    def feed(path, max_member_bytes):
+        return orcidfanout.orcid_feed(path, max_member_bytes=max_member_bytes) if orcid.is_summaries_archive(path) else None
 
     return _run_import(
         target=targets.NAMES, mapper=orcid.name_row, reader=orcid.orcid_records,
-        source=source, since=since, dry_run=dry_run, limit=limit,
+        source=source, since=since, dry_run=dry_run, limit=limit, split=split, feed=feed,
     )
+
+
+@shared_task(name="vocabularies.orcid_chunk_import")
+def orcid_chunk_import(chunk, since=None, dry_run=False):
+    """Subtask of a fanned-out ``orcid_names`` run: import one chunk file, then delete it."""
+    return orcidfanout.orcid_chunk_import(chunk=chunk, since=_since(since), dry_run=dry_run)
 
 
 class OrcidNames(_VocabularyJob):
@@ -183,6 +213,21 @@ class OrcidNames(_VocabularyJob):
     title = "Import ORCID names"
     description = "Create, update or remove (deactivated) names from an ORCID summaries .tar.gz or folder of XML files."
     task = orcid_names
-    arguments_schema = _arguments(
-        "Path (below the import folder) or URL of an ORCID summaries .tar.gz, or a folder of per-iD XML files."
-    )
+    arguments_schema = {
+        **_arguments(
+            "Path (below the import folder) or URL of an ORCID summaries .tar.gz, or a folder of per-iD XML files."
+        ),
+        "fan_out": fields.Boolean(
+            load_default=True,
+            metadata={"help": "Split a .tar.gz of more than chunk_records records into chunks imported by any worker."},
+        ),
+        "chunk_records": fields.Integer(
+            load_default=ORCID_CHUNK_RECORDS, validate=validate.Range(min=1),
+            metadata={"help": "Records per chunk when the import fans out."},
+        ),
+    }
+
+    @classmethod
+    def build_task_arguments(cls, job_obj, fan_out=True, chunk_records=ORCID_CHUNK_RECORDS, **kwargs):
+        arguments = super().build_task_arguments(job_obj, **kwargs)
+        return {**arguments, "fan_out": fan_out, "chunk_records": chunk_records}

@@ -22,14 +22,11 @@ def _iso(value):
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def _affiliations(people):
-    out = []
-    for person in people:
-        affs = person.get("affiliation")
-        if affs and any(not a.get("name") for a in affs):
-            person = dict(person, affiliation=[dict(a, name=a.get("name") or a["affiliationIdentifier"]) for a in affs])
-        out.append(person)
-    return out
+def _unnamed(values, key: str, identifier_key: str):
+    """Refuse an affiliation or funder without a name: no identifier is written in its place (see exports.links)."""
+    for value in values:
+        if not value.get(key):
+            raise ValueError(f"{identifier_key} {value.get(identifier_key)} has no name (names are resolved by exports.links)")
 
 
 def attributes(record: dict) -> dict:
@@ -40,12 +37,9 @@ def attributes(record: dict) -> dict:
     attrs = {"doi": doi, "prefix": prefix, "suffix": suffix, "identifiers": []}
     for key in _LISTS:
         attrs[key] = meta.get(key) or []
-    attrs["creators"] = _affiliations(attrs["creators"])
-    attrs["contributors"] = _affiliations(attrs["contributors"])
-    attrs["fundingReferences"] = [
-        dict(ref, funderName=ref.get("funderName") or ref["funderIdentifier"]) if not ref.get("funderName") else ref
-        for ref in attrs["fundingReferences"]
-    ]
+    for person in (*attrs["creators"], *attrs["contributors"]):
+        _unnamed(person.get("affiliation") or (), "name", "affiliationIdentifier")
+    _unnamed(attrs["fundingReferences"], "funderName", "funderIdentifier")
     attrs["publisher"] = meta["publisher"]
     attrs["publicationYear"] = int(meta["publicationYear"])
     attrs["types"] = meta["types"]

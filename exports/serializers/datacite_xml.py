@@ -65,6 +65,14 @@ _DOI = (("identifierType", "identifierType"),)
 _DOI_VALUE = {"identifierType": "DOI"}
 
 
+def _named(value: dict, key: str, identifier_key: str) -> str:
+    """The name of an affiliation or funder; never its identifier in its place (see exports.links)."""
+    name = value.get(key)
+    if not name:
+        raise ValueError(f"{identifier_key} {value.get(identifier_key)} has no name (names are resolved by exports.links)")
+    return name
+
+
 def _names(parent, person, name_tag):
     _el(parent, name_tag, person["name"], person, _K_NAME)
     if person.get("givenName"):
@@ -80,9 +88,7 @@ def _person(parent, tag, person, name_tag):
         if ident.get("nameIdentifier"):
             _el(el, "nameIdentifier", ident["nameIdentifier"], ident, _K_NAME_ID)
     for aff in person.get("affiliation") or ():
-        text = aff.get("name") or aff.get("affiliationIdentifier")
-        if text:
-            _el(el, "affiliation", text, aff, _K_AFF)
+        _el(el, "affiliation", _named(aff, "name", "affiliationIdentifier"), aff, _K_AFF)
     return el
 
 
@@ -131,7 +137,7 @@ def _funding(root, refs):
     wrap = _el(root, "fundingReferences")
     for ref in refs:
         el = _el(wrap, "fundingReference")
-        _el(el, "funderName", ref.get("funderName") or ref["funderIdentifier"])
+        _el(el, "funderName", _named(ref, "funderName", "funderIdentifier"))
         if ref.get("funderIdentifier"):
             _el(el, "funderIdentifier", ref["funderIdentifier"], ref, _K_FUNDER)
         if ref.get("awardNumber"):

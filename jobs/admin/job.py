@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from jobs.admin.deletion import deletion_summary
 from jobs.admin.display import ago, status_badge, unavailable_badge
 from jobs.admin.forms import ARG_PREFIX, job_form_class, run_now_form_class, schema_fields
+from jobs.admin.job_charts import job_monitoring_context
 from jobs.admin.schedule import ScheduleAdminMixin
 from jobs.admin.submit import active_run_for, run_created_message, run_token_for, run_token_from
 from jobs.arguments import run_arguments_build
@@ -209,6 +210,7 @@ class JobAdmin(ScheduleAdminMixin, admin.ModelAdmin):
             extra["recent_runs"] = list(Run.objects.newest_for(job)[:10])
             extra["runs_url"] = reverse("admin:jobs_run_changelist") + f"?job={job.pk}"
             extra["job_obj"] = job
+            extra.update(job_monitoring_context(job))
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     # --- run now ------------------------------------------------------------------

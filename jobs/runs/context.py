@@ -21,8 +21,11 @@ _current = contextvars.ContextVar("jobsite_current_run", default=None)
 class RunHandle:
     """State a running task reports; the execution's monitor thread writes it out."""
 
-    def __init__(self, run_id: int | None, *, max_errors: int = 1000, cancel_check=None, spawner=None):
+    def __init__(
+        self, run_id: int | None, *, job_id: int | None = None, max_errors: int = 1000, cancel_check=None, spawner=None
+    ):
         self.run_id = run_id
+        self.job_id = job_id
         self._lock = threading.Lock()
         self.done: int | None = None
         self.total: int | None = None

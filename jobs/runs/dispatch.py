@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 EXECUTE_RUN = "jobs.execute_run"
 FIRE_SCHEDULE = "jobs.fire_schedule"
 ENFORCE_CANCEL = "jobs.enforce_cancel"
+# Tasks of the webhooks app (jobs/webhooks/tasks.py).
+WEBHOOKS_RUN = "jobs.webhooks_run"
+WEBHOOK_DELIVER = "jobs.webhook_deliver"
 WAITING_FOR_BROKER = "waiting for the broker"
 # What a broker outage raises from a publish (kombu's OperationalError, a refused socket).
 BROKER_ERRORS = (KombuError, OSError)
@@ -74,3 +77,13 @@ def _publish(run: Run, countdown: float | None):
 def cancel_check_send(*, run_id: int, countdown: float) -> None:
     """Ask a worker to check back on a ``cancelling`` run after ``countdown`` seconds."""
     current_app.send_task(ENFORCE_CANCEL, (run_id,), countdown=countdown)
+
+
+def webhooks_run_send(*, run_id: int) -> None:
+    """Ask a worker to call the webhooks of an ended run (one delivery per matching webhook)."""
+    current_app.send_task(WEBHOOKS_RUN, (run_id,))
+
+
+def webhook_retry_send(*, delivery_id: int, countdown: float) -> None:
+    """Ask a worker to try a webhook delivery again after ``countdown`` seconds."""
+    current_app.send_task(WEBHOOK_DELIVER, (delivery_id,), countdown=countdown)

@@ -114,7 +114,7 @@ def run_execute(*, run_id: int) -> str | None:
         return None
 
     handle = context.RunHandle(
-        run.pk, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"), cancel_check=_cancel_check(run.pk),
+        run.pk, job_id=run.job_id, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"), cancel_check=_cancel_check(run.pk),
         spawner=functools.partial(subtask_spawn, parent=run),
     )
     # Inside a caller's transaction another connection would wait on the run's row lock.

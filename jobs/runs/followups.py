@@ -1,12 +1,14 @@
-"""What follows a run's end: a retry, the job's waiting run, notifications and the slow alert.
+"""What follows a run's end: a retry, the job's waiting run, notifications, the slow alert, end listeners.
 
 Called only by ``jobs.runs.ending``, exactly once per run: only the caller that won the
-compare-and-set to a final status gets here.
+compare-and-set to a final status gets here. Apps above the lifecycle (the webhooks)
+register an end listener instead of being imported here.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from django.db import transaction
 
@@ -19,11 +21,29 @@ logger = logging.getLogger(__name__)
 Status = Run.Status
 
 
+class EndListener(Protocol):
+    def wants(self, status: str, job_id: int) -> bool:
+        """Whether a run of this job ending in ``status`` concerns the listener; must cost no query."""
+
+    def ended(self, run: Run) -> None:
+        """The run ended and no retry of it is pending."""
+
+
+_listeners: list[EndListener] = []
+
+
+def end_listener_register(listener: EndListener) -> None:
+    """Have ``listener`` told of every run's end (an app's ``ready()`` calls this once)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
 def _needs_followup(status: str, job: Job) -> bool:
     return bool(
         (status == Status.FAILED and job.max_retries)
         or job.overlap_policy == Job.OverlapPolicy.QUEUE
         or (job.notify_emails or "").strip()
+        or any(listener.wants(status, job.pk) for listener in _listeners)
     )
 
 
@@ -39,6 +59,11 @@ def run_followups(*, run_id: int, status: str | None = None, job: Job | None = N
     if run.job.overlap_policy == run.job.OverlapPolicy.QUEUE:
         held_run_release(job_id=run.job_id)
     run_notify(run=run, retrying=retry is not None)
+    # Like e-mail, a failed run with a retry to come tells nothing; the last attempt decides.
+    if retry is None:
+        for listener in _listeners:
+            if listener.wants(run.status, run.job_id):
+                listener.ended(run)
 
 
 def held_run_release(*, job_id: int) -> Run | None:

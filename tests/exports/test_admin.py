@@ -1,11 +1,18 @@
-"""Record admin shows schema errors on the metadata field; export file list."""
+"""Record admin: schema errors on the metadata field, pretty-printed JSON, linked names as exported; export file list."""
 
+import io
 import json
+import tarfile
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from exports import serializers
+from exports.archive import member_name
 from exports.models import Record
+from exports.services import records_export
+from jobs.runs.context import RunHandle, activate, deactivate
 from tests.exports.conftest import minimal_metadata
 
 pytestmark = pytest.mark.django_db
@@ -33,15 +40,66 @@ def test_add_record_saves_valid_metadata(client, admin_user):
     assert page.status_code == 200
 
 
-def test_record_list_and_links_panel(client, admin_user):
-    client.force_login(admin_user)
+def test_record_page_and_every_serializer_show_the_same_linked_names(client, admin_user, media):
+    """One naming rule: the stored name, else the vocabulary's; neither: an errored entry, never the URL."""
+    from vocabularies.models import Affiliation, Funder
+
+    Affiliation.objects.create(ror_id="05qrfxd25", name="SISSA", status="active")
+    Affiliation.objects.create(ror_id="01ggx4157", name="European Organization for Nuclear Research", status="active")
+    Funder.objects.create(ror_id="00k4n6c32", name="European Commission", status="active")
     meta = minimal_metadata()
-    meta["creators"][0]["affiliation"] = [{"affiliationIdentifier": "https://ror.org/05qrfxd25"}]
-    record = Record(doi="10.82433/c", metadata=meta)
-    record.save()
+    meta["creators"][0]["affiliation"] = [
+        {"affiliationIdentifier": "https://ror.org/05qrfxd25", "affiliationIdentifierScheme": "ROR"},  # vocabulary
+        {"name": "CERN", "affiliationIdentifier": "https://ror.org/01ggx4157", "affiliationIdentifierScheme": "ROR"},  # stored
+    ]
+    meta["fundingReferences"] = [{"funderIdentifier": "https://ror.org/00k4n6c32", "funderIdentifierType": "ROR"}]
+    named = Record(doi="10.82433/named", metadata=meta)
+    named.save()
+    unknown = minimal_metadata()
+    unknown["creators"][0]["affiliation"] = [{"affiliationIdentifier": "https://ror.org/03yrm5c26", "affiliationIdentifierScheme": "ROR"}]
+    Record(doi="10.82433/unknown", metadata=unknown).save()
+    client.force_login(admin_user)
     assert client.get(reverse("admin:exports_record_changelist")).status_code == 200
+
+    page = client.get(reverse("admin:exports_record_change", args=[named.pk])).content.decode()
+    assert "<td>SISSA <small>(from the vocabulary)</small></td>" in page
+    assert "<td>CERN <small>(stored on the record; the vocabulary says European Organization for Nuclear Research)</small></td>" in page
+    assert "<td>European Commission <small>(from the vocabulary)</small></td>" in page
+    assert "&gt;SISSA&lt;/affiliation&gt;" in page and "&gt;CERN&lt;/affiliation&gt;" in page  # the XML preview agrees
+
+    for serializer in serializers.NAMES:
+        handle = RunHandle(None)
+        token = activate(handle)
+        try:
+            export_file = records_export(serializer=serializer)
+        finally:
+            deactivate(token)
+        with default_storage.open(export_file.name) as fh:
+            tar = tarfile.open(fileobj=io.BytesIO(fh.read()))
+        body = tar.extractfile(member_name("10.82433/named", serializers.get(serializer).EXTENSION)).read().decode()
+        for name in ("SISSA", "CERN", "European Commission"):
+            assert name in body, (serializer, name)
+        assert "European Organization for Nuclear Research" not in body
+        assert handle.errors == [{"id": "10.82433/unknown", "reason": (
+            "LinkUnresolved: creators[0].affiliation[0]: ROR https://ror.org/03yrm5c26 is not in the vocabulary "
+            "and the record gives no name")}]
+        assert member_name("10.82433/unknown", serializers.get(serializer).EXTENSION) not in tar.getnames()
+
+    page = client.get(reverse("admin:exports_record_change", args=[Record.objects.get(doi="10.82433/unknown").pk])).content.decode()
+    assert "no name</strong> <small>not in the vocabulary and none stored: exports report this record as errored</small>" in page
+    assert "cannot be serialized: creators[0].affiliation[0]: ROR https://ror.org/03yrm5c26 is not in the vocabulary" in page
+
+
+def test_metadata_is_edited_as_pretty_printed_json(client, admin_user):
+    record = Record(doi="10.82433/pretty", metadata=minimal_metadata(title="Ünïcode"))
+    record.save()
+    client.force_login(admin_user)
     page = client.get(reverse("admin:exports_record_change", args=[record.pk])).content.decode()
-    assert "ROR 05qrfxd25: not known" in page
+    assert '>\n{\n  &quot;creators&quot;: [\n    {\n      &quot;name&quot;: &quot;Doe, Jane&quot;\n    }\n  ],\n  &quot;titles&quot;' in page
+    assert "&quot;title&quot;: &quot;Ünïcode&quot;" in page  # not \u-escaped
+    bad = client.post(reverse("admin:exports_record_change", args=[record.pk]),
+                      {"doi": record.doi, "metadata": '{"creators": [', "deleted": ""})
+    assert bad.status_code == 200 and '{&quot;creators&quot;: [' in bad.content.decode()  # what was typed comes back
 
 
 def test_change_page_previews_the_datacite_xml_and_action_tombstones(client, admin_user):

@@ -87,6 +87,24 @@ def test_export_run_in_process_end_to_end(media):
 
 
 @pytest.mark.django_db
+def test_scheduled_export_with_nothing_new_publishes_nothing(media):
+    job = JobFactory(task_type="export_records")
+    record_at("10.82433/one", T0)
+    first = run_create(job=job, args={})
+    assert run_execute(run_id=first.pk) == Run.Status.SUCCESS
+    assert ExportFile.objects.filter(run=first).count() == 1
+    second = run_create(job=job, args={})  # since = the start of the first run: nothing changed since
+    assert run_execute(run_id=second.pk) == Run.Status.SUCCESS
+    second.refresh_from_db()
+    assert second.message.startswith("no records changed since ") and second.message.endswith(": no archive published")
+    assert second.counters == {"exported": 0}
+    assert not ExportFile.objects.filter(run=second).exists()
+    third = run_create(job=job, args={"publish_empty": True})
+    assert run_execute(run_id=third.pk) == Run.Status.SUCCESS
+    assert ExportFile.objects.get(run=third).record_count == 0
+
+
+@pytest.mark.django_db
 def test_errored_record_makes_the_run_partial(media):
     job = JobFactory(task_type="export_records")
     good = record_at("10.82433/good", T0)

@@ -34,7 +34,8 @@ def test_collect_and_apply():
     assert [a["name"] for a in out["creators"][0]["affiliation"]] == ["SISSA", "Own name"]
     assert [(r["funderName"], r.get("awardTitle")) for r in out["fundingReferences"]] == [("European Commission", "An award"), ("NSF", None)]
     assert "name" not in meta["creators"][0]["affiliation"][0]  # input untouched
-    assert Links().apply(meta) is meta
+    plain = minimal_metadata()
+    assert Links().apply(plain) is plain  # nothing linked, nothing known: the very same dict
 
 
 @pytest.mark.django_db

@@ -5,8 +5,9 @@ import json
 import pytest
 from lxml import etree
 
+from exports import demo
 from exports.demo import demo_metadata
-from exports.links import Links
+from exports.links import Links, LinkUnresolved
 from exports.serializers import datacite_json, datacite_xml, native_json
 from tests.conftest import DATA
 from tests.exports.conftest import minimal_metadata, native
@@ -71,8 +72,27 @@ def rich_metadata():
     }
 
 
+RICH_LINKS = Links(
+    affiliations={"01ggx4157": "CERN", "013meh722": "University of Cambridge"},
+    funders_fundref={"501100001711": "Swiss National Science Foundation"},
+    awards={"200021_1": "Glaciers of the Alps"},
+)
+
+
+def rich_native(doi):
+    """The rich record with its unnamed links named from a vocabulary, as an export hands it over."""
+    record = native(doi, rich_metadata())
+    record["metadata"] = RICH_LINKS.apply(record["metadata"])
+    return record
+
+
+def demo_links():
+    """What the vocabularies know about the demo records' ROR and Crossref Funder ids."""
+    return Links(affiliations=dict(demo.ORGS), funders_ror=dict(demo.FUNDERS_ROR), funders_fundref=dict(demo.FUNDERS_CROSSREF))
+
+
 def test_rich_record_validates_and_carries_every_field(xsd):
-    xml = datacite_xml.serialize(native("10.82433/ünï-1", rich_metadata()))
+    xml = datacite_xml.serialize(rich_native("10.82433/ünï-1"))
     root = etree.fromstring(xml)
     assert xsd.validate(root), xsd.error_log
     assert xml.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
@@ -82,22 +102,31 @@ def test_rich_record_validates_and_carries_every_field(xsd):
     assert orcids == ["https://orcid.org/0000-0002-1825-0097", "https://orcid.org/0000-0001-5109-3700"]
     rors = root.xpath("//d:creator/d:affiliation/@affiliationIdentifier", namespaces=NS)
     assert rors == ["https://ror.org/05qrfxd25", "https://ror.org/01ggx4157", "https://ror.org/05a28rw58"]
-    # Without a vocabulary entry an unnamed affiliation / funder shows its identifier.
-    assert root.xpath("//d:creator/d:affiliation/text()", namespaces=NS)[1] == "https://ror.org/01ggx4157"
     funders = root.xpath("//d:fundingReference/d:funderIdentifier/@funderIdentifierType", namespaces=NS)
     assert funders == ["ROR", "Crossref Funder ID"]
-    assert root.xpath("//d:fundingReference/d:funderName/text()", namespaces=NS)[1] == "https://doi.org/10.13039/501100001711"
+
+
+@pytest.mark.parametrize("module", [datacite_xml, datacite_json])
+def test_no_serializer_writes_an_identifier_where_a_name_belongs(module):
+    """An unnamed link reaching a serializer (links not applied) is refused, never written as its URL."""
+    with pytest.raises(ValueError, match="affiliationIdentifier https://ror.org/01ggx4157 has no name"):
+        module.serialize(native("10.82433/unnamed", rich_metadata()))
+
+
+def test_apply_refuses_a_link_neither_the_record_nor_the_vocabulary_names():
+    links = Links(affiliations={"01ggx4157": "CERN"})
+    with pytest.raises(LinkUnresolved) as info:
+        links.apply(rich_metadata())
+    assert str(info.value) == (
+        "contributors[0].affiliation[0]: ROR https://ror.org/013meh722 is not in the vocabulary and the record gives no name; "
+        "fundingReferences[1]: Crossref Funder ID https://doi.org/10.13039/501100001711 is not in the vocabulary and the record gives no name"
+    )
 
 
 def test_names_come_from_the_vocabularies_when_the_record_has_none(xsd):
-    links = Links(
-        affiliations={"01ggx4157": "CERN", "013meh722": "University of Cambridge"},
-        funders_fundref={"501100001711": "Swiss National Science Foundation"},
-        awards={"200021_1": "Glaciers of the Alps"},
-    )
     meta = rich_metadata()
     record = native("10.82433/links", meta)
-    record["metadata"] = links.apply(record["metadata"])
+    record["metadata"] = RICH_LINKS.apply(record["metadata"])
     root = etree.fromstring(datacite_xml.serialize(record))
     assert xsd.validate(root), xsd.error_log
     assert root.xpath("//d:creator/d:affiliation/text()", namespaces=NS)[1] == "CERN"
@@ -116,9 +145,12 @@ def test_minimal_record_has_no_empty_optional_elements(xsd):
 
 
 def test_varied_demo_records_all_validate(xsd):
+    links = demo_links()
     for i in range(300):
         doi, meta = demo_metadata(i, named_links=i % 2 == 0)
-        root = etree.fromstring(datacite_xml.serialize(native(doi, meta)))
+        record = native(doi, meta)
+        record["metadata"] = links.apply(record["metadata"])
+        root = etree.fromstring(datacite_xml.serialize(record))
         assert xsd.validate(root), (doi, str(xsd.error_log))
 
 
@@ -130,7 +162,7 @@ def test_control_character_in_stored_text_fails_to_serialize():
 
 
 def test_datacite_json_has_the_rest_api_shape():
-    body = json.loads(datacite_json.serialize(native("10.82433/ünï-1", rich_metadata())))
+    body = json.loads(datacite_json.serialize(rich_native("10.82433/ünï-1")))
     assert set(body) == {"data"}
     data = body["data"]
     assert data["id"] == "10.82433/ünï-1" and data["type"] == "dois"
@@ -138,8 +170,8 @@ def test_datacite_json_has_the_rest_api_shape():
     assert attrs["doi"] == "10.82433/ünï-1" and attrs["prefix"] == "10.82433" and attrs["suffix"] == "ünï-1"
     assert attrs["publicationYear"] == 2023
     assert attrs["types"] == {"resourceTypeGeneral": "Dataset", "resourceType": "Mesures de glaciers"}
-    assert attrs["creators"][0]["affiliation"][1]["name"] == "https://ror.org/01ggx4157"
-    assert attrs["fundingReferences"][1]["funderName"] == "https://doi.org/10.13039/501100001711"
+    assert attrs["creators"][0]["affiliation"][1]["name"] == "CERN"
+    assert attrs["fundingReferences"][1]["funderName"] == "Swiss National Science Foundation"
     assert attrs["state"] == "findable" and attrs["created"] == "2025-01-02T03:04:05Z"
     assert attrs["subjects"] == [{"subject": "Glaciología", "subjectScheme": "Lokal", "lang": "es"}]
     assert attrs["sizes"] == ["12 Mo"] and attrs["relatedItems"] == []

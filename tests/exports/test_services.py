@@ -136,6 +136,40 @@ def test_purge_keeps_the_newest_files_and_removes_rows_and_files_together(media,
     assert exportfiles_purge() == 0
 
 
+def test_nothing_changed_publishes_nothing_unless_asked(media, records):
+    assert records_export(serializer="datacite-xml", since=hours(20)) is None
+    assert not ExportFile.objects.exists() and (not media.exists() or _stored_files(media) == [])
+    # Tombstones alone are something to publish when they are listed.
+    assert records_export(serializer="json", since=hours(3), until=hours(4), include_deleted=True).deleted_count == 1
+    empty = records_export(serializer="json", since=hours(20), publish_empty=True)
+    assert (empty.record_count, empty.deleted_count) == (0, 0)
+    _, tar = open_archive(empty)
+    assert tar.getnames() == ["manifest.json"]
+
+
+def test_purge_never_removes_the_newest_export_that_holds_records(media, records, settings):
+    settings.EXPORTS_KEEP_LAST = 2
+    full = records_export(serializer="json")
+    empties = [records_export(serializer="json", since=hours(20), publish_empty=True) for _ in range(3)]
+    assert exportfiles_purge() == 1
+    assert set(ExportFile.objects.all()) == {full, empties[1], empties[2]}
+    assert _stored_files(media) == sorted(ef.name for ef in (full, empties[1], empties[2]))
+    newer = records_export(serializer="json")
+    assert exportfiles_purge() == 2  # now ``full`` is no longer the newest with records
+    assert set(ExportFile.objects.all()) == {empties[2], newer}
+
+
+def vocabulary_of_demo_links():
+    """Vocabulary rows for the ROR and Crossref Funder ids the demo records use (so unnamed links resolve)."""
+    from exports import demo
+    from vocabularies.models import Affiliation, Funder  # the vocabularies' tables, as a ROR import fills them
+
+    for ror, name in demo.ORGS:
+        Affiliation.objects.create(ror_id=ror, name=name, status="active")
+    for (ror, name), (fundref_id, _) in zip(demo.FUNDERS_ROR, demo.FUNDERS_CROSSREF, strict=True):  # same funders, same order
+        Funder.objects.create(ror_id=ror, name=name, status="active", fundref_ids=[fundref_id])
+
+
 def test_every_exported_datacite_xml_validates_against_the_xsd(media):
     from lxml import etree
 
@@ -145,6 +179,7 @@ def test_every_exported_datacite_xml_validates_against_the_xsd(media):
     from tests.exports.test_serializers import rich_metadata
 
     xsd = etree.XMLSchema(etree.parse(str(DATA / "datacite" / "schema" / "kernel-4.5" / "metadata.xsd")))
+    vocabulary_of_demo_links()
     for i in range(80):
         doi, meta = demo_metadata(i, named_links=i % 2 == 0)
         record_save(doi=doi, metadata=meta)

@@ -9,7 +9,8 @@ import sys
 import psycopg2
 import pytest
 
-from tests.conftest import ROOT, Worker, worker_env
+from jobsite.processes import worker_start
+from tests.conftest import ROOT, worker_env
 from tests.faults.servers import PgCluster, RedisServer, postgres_bin
 
 DBNAME = "jobsite_faults"
@@ -70,6 +71,6 @@ def fault_site():
 @pytest.fixture
 def fault_worker(fault_site, tmp_path):
     """One prefork worker process (so a second task lands on the connection of the first)."""
-    worker = Worker(concurrency=1, log_path=tmp_path / "worker.log", env=fault_site.env)
+    worker = worker_start(env=fault_site.env, log_path=tmp_path / "worker.log", concurrency=1)
     yield worker
     worker.stop()

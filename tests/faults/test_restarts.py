@@ -81,7 +81,7 @@ def test_beat_and_worker_keep_firing_a_schedule_across_a_postgresql_restart(faul
         after = scheduled + " AND created_at > %s"
         wait_for(lambda: fault_site.query(after, [job_id, restarted])[0][0] > 0, timeout=30,
                  message="a scheduled run after the restart")
-        assert beat.proc.poll() is None and fault_worker.proc.poll() is None
+        assert beat.process.proc.poll() is None and fault_worker.proc.poll() is None
     finally:
         beat.stop()
         fault_site.manage("jobs", "schedule", str(job_id), "--off")

@@ -67,7 +67,7 @@ def openaire_tar(path: Path, parts: list[list]) -> Path:
 
 def orcid_targz(path: Path, records: dict[str, bytes], *, top: str = "ORCID_2024_10_summaries") -> Path:
     """Write a summaries .tar.gz laid out as ``<top>/<last 3 chars of iD>/<iD>.xml``."""
-    with tarfile.open(path, "w:gz") as archive:
+    with tarfile.open(path, "w:gz", compresslevel=1) as archive:
         for orcid_id, xml in records.items():
             tar_add(archive, f"{top}/{orcid_id[-3:]}/{orcid_id}.xml", xml)
     return path

@@ -80,3 +80,30 @@ EXTERNAL = b"""<?xml version="1.0"?>
  <x>&xxe;</x>
 </record:record>
 """
+
+
+def small() -> bytes:
+    """Derived: the real record with its works removed (~20 KB instead of 289 KB), for dumps of many records."""
+    root = _tree()
+    works = root.find(".//activities:works", NS)
+    if works is not None:
+        works.getparent().remove(works)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def many(count: int) -> dict[str, bytes]:
+    """Derived: ``count`` records of distinct iDs and family names; every 5th last modified in 2010, every 9th
+    deactivated, and one (the 50th, when there are 50) a refused entity bomb."""
+    base = small()
+    records = {}
+    for number in range(count):
+        orcid_id = f"0000-0001-{number // 10000:04d}-{number % 10000:04d}"
+        if number == 49:
+            records[orcid_id] = BOMB
+            continue
+        xml = deactivated(orcid_id) if number % 9 == 8 else with_id(orcid_id, base)
+        xml = xml.replace(b"Demeranville", f"Demeranville {number}".encode())
+        if number % 5 == 0:
+            xml = xml.replace(b"2021-07-20T12:15:44.981Z", b"2010-07-20T12:15:44.981Z")
+        records[orcid_id] = xml
+    return records

@@ -200,11 +200,24 @@ def orcid_records(path: Path, *, progress=None, max_member_bytes: int | None = N
         yield from _folder(path, progress)
         return
     with open(path, "rb") as raw:
-        magic = head(raw)
-        if magic.lstrip().startswith(b"<"):
+        if head(raw).lstrip().startswith(b"<"):
             yield _parse_one(raw.read(MAX_RECORD_BYTES + 1), path.name)
             return
-        if not magic.startswith(GZIP_MAGIC):
+    yield from orcid_parsed(orcid_members(path, progress=progress, max_member_bytes=max_member_bytes))
+
+
+def is_summaries_archive(path: Path) -> bool:
+    """True for a gzip file (what a summaries .tar.gz is); False for a folder or an XML file."""
+    if path.is_dir():
+        return False
+    with open(path, "rb") as raw:
+        return head(raw).startswith(GZIP_MAGIC)
+
+
+def orcid_members(path: Path, *, progress=None, max_member_bytes: int | None = None):
+    """Yield ``(xml bytes, iD)`` per record member of a summaries .tar.gz (``RecordInvalid`` for one too large)."""
+    with open(path, "rb") as raw:
+        if not head(raw).startswith(GZIP_MAGIC):
             raise ImportFailed(f"{path.name} is not an ORCID summaries .tar.gz (nor an XML file or a folder)")
         reporter = ProgressReader(raw, progress, every=200)
         files = 0
@@ -212,7 +225,7 @@ def orcid_records(path: Path, *, progress=None, max_member_bytes: int | None = N
             with Prefetch(gzip.GzipFile(fileobj=raw, mode="rb")) as inflated, tarfile.open(
                 fileobj=inflated, mode="r|"
             ) as archive:
-                for item in _parsed(_members(archive, reporter, max_member_bytes)):
+                for item in _members(archive, reporter, max_member_bytes):
                     files += 1
                     yield item
         except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
@@ -236,9 +249,10 @@ def _members(archive: tarfile.TarFile, reporter: ProgressReader, max_member_byte
         yield archive.extractfile(member).read(), member_id
 
 
-def _parsed(items):
+def orcid_parsed(items):
+    """Parsed records of ``(xml bytes, iD)`` items (a ``RecordInvalid`` or a ``SHARD_BREAK`` passes through)."""
     for item in items:
-        yield item if isinstance(item, RecordInvalid) else _parse_one(*item)
+        yield _parse_one(*item) if item.__class__ is tuple else item
 
 
 def _parse_one(data: bytes, name: str) -> dict | RecordInvalid:

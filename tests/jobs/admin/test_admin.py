@@ -36,14 +36,6 @@ def staff_client(group=None, **kwargs):
 
 
 @pytest.fixture
-def su(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    client.user = admin_user
-    return client
-
-
-@pytest.fixture
 def operator():
     return staff_client("Job operators")
 

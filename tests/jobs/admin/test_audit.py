@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from jobs.models import Run
 from tests.factories import JobFactory, RunFactory
-from tests.jobs.admin.test_admin import su  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 

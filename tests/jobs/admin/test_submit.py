@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from jobs.models import Run
 from tests.brokers import broker_down  # noqa: F401 - a fixture
 from tests.factories import JobFactory
-from tests.jobs.admin.test_admin import job_url, run_url, su  # noqa: F401 - su is a fixture
+from tests.jobs.admin.test_admin import job_url, run_url
 
 pytestmark = pytest.mark.django_db
 

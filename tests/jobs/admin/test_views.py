@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,11 +14,6 @@ from tests.factories import RunFactory, log_lines_add
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def su(admin_user):
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 def test_run_page_log_paging_and_filter(su):

@@ -1,0 +1,1 @@
+"""Prometheus metrics at ``/metrics``, computed from the database at scrape time (no models)."""
