@@ -17,6 +17,10 @@ class RunNotCancellable(ValueError):
     """The run has already ended."""
 
 
+class JobBusy(RuntimeError):
+    """The job has an active run (it cannot be deleted now)."""
+
+
 class PartialSuccess(Exception):
     """Raise from a task to end the run ``partial_success`` with a message.
 

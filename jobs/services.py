@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
+
 from jobs.arguments import default_args_clean
-from jobs.models import Job
-from jobs.scheduling.store import schedule_sync
+from jobs.exceptions import JobBusy
+from jobs.models import Job, Run
+from jobs.scheduling.store import schedule_clear, schedule_sync
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +66,16 @@ def job_update(*, job: Job, default_args: dict | None = None, **changes) -> Job:
     if "active" in changes or "title" in changes:
         schedule_sync(job=job)
     return job
+
+
+@transaction.atomic
+def job_delete(*, job: Job) -> None:
+    """Delete a job, its schedule and its runs; refused (``JobBusy``) while one of its runs is active."""
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    active = Run.objects.filter(job=job, status__in=Run.ACTIVE_STATUSES).values_list("pk", flat=True).first()
+    if active is not None:
+        raise JobBusy(f"job {job.pk} has an active run ({active}): cancel it or wait for its end")
+    schedule_clear(job=job)
+    job_id = job.pk
+    job.delete()
+    logger.info("job_deleted job_id=%s", job_id)

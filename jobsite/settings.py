@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "jobs",
     "vocabularies",
     "exports",
+    "jobs.api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +233,34 @@ JOBS_LOST_RUN_SECONDS = env.float("JOBS_LOST_RUN_SECONDS", default=60.0)
 JOBS_REENQUEUE_AFTER_SECONDS = env.float("JOBS_REENQUEUE_AFTER_SECONDS", default=600.0)
 # Templates included on the admin's run page (context: ``run``, ``request``).
 JOBS_RUN_PAGE_PANELS = ["exports/run_panel.html"]
+
+# --- HTTP API (jobs/api, exports/api.py): DRF + drf-spectacular --------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "jobs.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["jobs.api.permissions.ActionPermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["jobs.api.authentication.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("JOBSITE_API_THROTTLE_RATE", default="1200/min")},
+    "EXCEPTION_HANDLER": "jobs.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Jobsite API",
+    "DESCRIPTION": "Jobs, runs, logs and export files. Authenticate with `Authorization: Bearer <token>`.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "jobs.api.schema.error_responses_add"],
+    "ENUM_NAME_OVERRIDES": {"RunStatusEnum": "jobs.models.Run.Status", "RunTriggerEnum": "jobs.models.Run.Trigger"},
+}
 
 LOGGING = {
     "version": 1,

@@ -3,11 +3,13 @@
 from django.contrib import admin
 from django.db import connection
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from jobs.admin.health import health_view
+from jobs.api.errors import json_under_api
 from jobs.metrics.views import metrics_view
+from jobsite import errors
 
 
 def healthz(request):
@@ -28,9 +30,12 @@ urlpatterns = [
     path("admin/jobs/health/", admin.site.admin_view(health_view), name="jobs_health"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("jobs.api.urls")),
+    path("api/v1/", include("exports.api")),
     path("metrics", metrics_view, name="metrics"),
 ]
 
-handler403 = "jobsite.errors.permission_denied"
-handler404 = "jobsite.errors.page_not_found"
-handler500 = "jobsite.errors.server_error"
+# Under /api/ every error is the API's JSON shape (jobs.api.errors); elsewhere the admin-styled pages.
+handler403 = json_under_api(errors.permission_denied, status_code=403)
+handler404 = json_under_api(errors.page_not_found, status_code=404)
+handler500 = json_under_api(errors.server_error, status_code=500)

@@ -90,3 +90,19 @@ def su(admin_user):
     client.force_login(admin_user)
     client.user = admin_user
     return client
+
+
+@pytest.fixture
+def viewer(db):
+    """A staff user in the "Job viewers" group."""
+    from tests.apiclient import user_in  # imports models: only once Django is set up
+
+    return user_in("viewer", "Job viewers")
+
+
+@pytest.fixture
+def operator(db):
+    """A staff user in the "Job operators" group."""
+    from tests.apiclient import user_in  # imports models: only once Django is set up
+
+    return user_in("operator", "Job operators")

@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from jobs.models import Job, Run
+from jobs.models import Job, Run, RunLog
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -37,3 +37,12 @@ class RunFactory(factory.django.DjangoModelFactory):
     args = factory.LazyFunction(dict)
     # Its message went to the broker when it was created (an unsent run is the outbox's).
     sent_at = factory.LazyAttribute(lambda run: getattr(run, "created_at", None) or timezone.now())
+
+
+def log_lines_add(run, n, *, start=0):
+    """Store ``n`` log lines of ``run`` from seq ``start``: "line I of N", every 100th (I % 100 == 7) an error."""
+    now = timezone.now()
+    RunLog.objects.bulk_create(
+        RunLog(run=run, seq=i, created_at=now, level=40 if i % 100 == 7 else 20, logger="tests", message=f"line {i} of {n}")
+        for i in range(start, start + n)
+    )

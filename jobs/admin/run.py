@@ -22,9 +22,10 @@ from jobs.admin.pagination import EstimatedCountPaginator
 from jobs.admin.preview import arguments_notes
 from jobs.admin.run_list import HEAVY_FIELDS, JobFilter, QuietSystemRunsFilter, RunChangeList, time_column
 from jobs.admin.subtasks import LevelFilter, children_context
-from jobs.admin.views import LEVELS, LOG_PAGE_SIZE, LogFilter, log_page, run_logs_download, run_status_response
+from jobs.admin.views import LEVELS, run_logs_download, run_status_response
 from jobs.durations import duration_text
 from jobs.exceptions import JobTypeUnavailable, RunNotCancellable
+from jobs.logs.selectors import LOG_PAGE_SIZE, LogFilter, log_page
 from jobs.models import Job, Run
 from jobs.runs.cancel import cancel_grace_seconds, run_cancel
 from jobs.runs.services import run_rerun

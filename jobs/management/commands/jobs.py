@@ -1,4 +1,4 @@
-"""``manage.py jobs list|run|runs|logs|cancel|schedule|sync|export|apply``: run and watch jobs from a terminal.
+"""``manage.py jobs list|run|runs|logs|cancel|schedule|sync|export|apply|token``: run and watch jobs from a terminal.
 
 Exit codes: 0 success (or queued without waiting), 1 the run ended failed, cancelled
 or skipped, 2 bad input (unknown job or run, invalid arguments, run already ended; for
@@ -27,6 +27,7 @@ from jobs.cli.jobref import JOB_HELP, bad_input, job_find, job_resolve
 from jobs.cli.jobsfile import apply_command, export_command, jobsfile_arguments_add
 from jobs.cli.schedule import schedule_arguments_add, schedule_command
 from jobs.cli.sync_report import sync_lines
+from jobs.cli.token import token_arguments_add, token_command
 from jobs.exceptions import ArgumentsInvalid, JobTypeUnavailable, RunNotCancellable
 from jobs.models import Job, Run
 from jobs.registry import registry
@@ -73,7 +74,7 @@ class Command(BaseCommand):
     help = "List job types and jobs, run a job (queued, --wait or --foreground), list runs, read logs, cancel, schedule, sync."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel,schedule,sync,export,apply}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{list,run,runs,logs,cancel,schedule,sync,export,apply,token}")
         sub.add_parser("list", help="Job types (and problems) and jobs with their last run.")
 
         run = sub.add_parser("run", help="Run a job (by id, title or job type; a job type without a job gets one).")
@@ -115,6 +116,8 @@ class Command(BaseCommand):
                           help="Create one job with the type's defaults for every installed type that has none.")
         sync.add_argument("--dry-run", action="store_true", help="Print what would change; change nothing.")
         jobsfile_arguments_add(sub)
+
+        token_arguments_add(sub.add_parser("token", help="Create, list or revoke API tokens."))
 
     def handle(self, *args, subcommand, **options):
         self.verbosity = options["verbosity"]
@@ -179,6 +182,10 @@ class Command(BaseCommand):
 
     def handle_schedule(self, **options):
         for line in schedule_command(**options):
+            self.stdout.write(line)
+
+    def handle_token(self, **options):
+        for line in token_command(**options):
             self.stdout.write(line)
 
     def handle_cancel(self, *, run, **options):

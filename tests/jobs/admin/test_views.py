@@ -7,52 +7,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from jobs.admin.views import LOG_PAGE_SIZE, LogFilter, log_page
-from jobs.models import Run, RunLog
-from tests.factories import RunFactory
+from jobs.logs.selectors import LOG_PAGE_SIZE
+from jobs.models import Run
+from tests.factories import RunFactory, log_lines_add
 
 pytestmark = pytest.mark.django_db
 
 
-def add_lines(run, n, *, start=0):
-    now = timezone.now()
-    RunLog.objects.bulk_create(
-        RunLog(run=run, seq=i, created_at=now, level=40 if i % 100 == 7 else 20, logger="tests", message=f"line {i} of {n}")
-        for i in range(start, start + n)
-    )
-
-
-def seqs(page):
-    return [line.seq for line in page.lines]
-
-
-def test_log_pages_are_keyset_by_seq():
-    run = RunFactory()
-    add_lines(run, 450)
-    first = log_page(run.pk, LogFilter())
-    assert seqs(first) == list(range(200)) and first.has_newer and not first.has_older
-    second = log_page(run.pk, LogFilter(), after=first.last_seq)
-    assert seqs(second) == list(range(200, 400)) and second.has_older
-    third = log_page(run.pk, LogFilter(), after=second.last_seq)
-    assert seqs(third) == list(range(400, 450)) and third.follows_tail
-    back = log_page(run.pk, LogFilter(), before=third.first_seq)
-    assert seqs(back) == list(range(200, 400)) and back.has_older and back.has_newer
-    last = log_page(run.pk, LogFilter(), last=True)
-    assert seqs(last) == list(range(250, 450)) and last.follows_tail
-
-
-def test_log_level_filter_and_search():
-    run = RunFactory()
-    add_lines(run, 450)
-    assert seqs(log_page(run.pk, LogFilter(level=40))) == [7, 107, 207, 307, 407]
-    assert seqs(log_page(run.pk, LogFilter(q="LINE 12 ")))== [12]
-    assert LogFilter.from_params({"log_level": "30", "log_q": " x "}, prefix="log_") == LogFilter(level=30, q="x")
-    assert LogFilter.from_params({"log_level": "junk"}, prefix="log_") == LogFilter()
 
 
 def test_run_page_log_paging_and_filter(su):
     run = RunFactory()
-    add_lines(run, 450)
+    log_lines_add(run, 450)
     url = reverse("admin:jobs_run_change", args=[run.pk])
     html = su.get(url).content.decode()
     assert "line 199 of" in html and "line 200 of" not in html
@@ -66,7 +32,7 @@ def test_run_page_log_paging_and_filter(su):
 
 def test_status_endpoint_returns_state_and_new_lines(su):
     run = RunFactory(status=Run.Status.RUNNING, progress_done=3, progress_total=4, counters={"created": 2}, message="busy")
-    add_lines(run, 10)
+    log_lines_add(run, 10)
     url = reverse("admin:jobs_run_status", args=[run.pk])
     data = json.loads(su.get(url).content)
     assert data["status"] == "running" and data["active"] is True
@@ -82,7 +48,7 @@ def test_status_endpoint_returns_state_and_new_lines(su):
 
 def test_download_streams_every_line(su):
     run = RunFactory()
-    add_lines(run, 12_345)
+    log_lines_add(run, 12_345)
     response = su.get(reverse("admin:jobs_run_logs", args=[run.pk]))
     assert response.status_code == 200 and response.streaming
     assert response["Content-Disposition"] == f'attachment; filename="run-{run.pk}.log"'
@@ -100,7 +66,7 @@ def page_seqs(html):
 
 def test_run_page_shows_pages_of_200_lines_and_newer_goes_to_the_next_keyset_page(su):
     run = RunFactory()
-    add_lines(run, 450, start=1000)  # seqs 1000..1449: pages are by seq, not by position
+    log_lines_add(run, 450, start=1000)  # seqs 1000..1449: pages are by seq, not by position
     url = reverse("admin:jobs_run_change", args=[run.pk])
     seen = []
     html = su.get(url).content.decode()
@@ -129,7 +95,7 @@ def test_status_endpoint_gives_the_timing_fields_as_the_page_shows_them(su):
 
 def test_status_endpoint_tail_jumps_to_the_newest_lines(su):
     run = RunFactory(status=Run.Status.RUNNING)
-    add_lines(run, 1200)
+    log_lines_add(run, 1200)
     url = reverse("admin:jobs_run_status", args=[run.pk])
     data = json.loads(su.get(url, {"after": 10, "tail": 1}).content)
     assert [line["seq"] for line in data["logs"]] == list(range(700, 1200))
@@ -142,7 +108,7 @@ def test_status_endpoint_tail_jumps_to_the_newest_lines(su):
 
 def test_log_paging_links_have_no_stray_ampersand(su):
     run = RunFactory(status=Run.Status.SUCCESS)
-    add_lines(run, 450)
+    log_lines_add(run, 450)
     page = su.get(reverse("admin:jobs_run_change", args=[run.pk])).content.decode()
     assert '?log_after=199#jobs-logs-module"' in page and '?log_last=1#jobs-logs-module"' in page and "?&amp;" not in page
 
