@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from exports import conf
 
 TEMP_PREFIX = "exports/tmp/"
+PART_DIR = "exports/parts/"  # parts of fanned-out exports (exports.fanout), one folder per run
 
 
 def member_name(doi: str, extension: str) -> str:

@@ -23,7 +23,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from exports import serializers
-from exports.archive import ArchiveWriter
+from exports.archive import PART_DIR, ArchiveWriter
 from exports.models import ExportFile
 from exports.services import (
     archive_complete,
@@ -36,7 +36,6 @@ from jobs import current_run
 from jobs.models import Run
 
 logger = logging.getLogger(__name__)
-PART_DIR = "exports/parts/"
 PART_TASK = "exports.export_part"
 JOIN_TASK = "exports.export_join"
 COUNTS = ("exported", "deleted", "errored")

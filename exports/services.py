@@ -14,7 +14,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from exports import conf, serializers
-from exports.archive import TEMP_PREFIX, ArchiveWriter, member_name
+from exports.archive import PART_DIR, TEMP_PREFIX, ArchiveWriter, member_name
 from exports.chunks import keyset_chunks
 from exports.links import links_for
 from exports.models import ExportFile, Record, record_native
@@ -256,13 +256,19 @@ def _delete_quietly(storage, name):
 
 
 def _temp_files_purge(storage, max_age=dt.timedelta(days=1)):
-    """Remove temporary archives left by a killed worker (normal runs clean their own)."""
-    folder = TEMP_PREFIX.rstrip("/")
-    if not storage.exists(folder):
-        return
-    _dirs, files = storage.listdir(folder)
+    """Remove temporary archives and export parts left by a killed worker (normal runs clean their own)."""
     cutoff = timezone.now() - max_age
-    for filename in files:
+    folder = TEMP_PREFIX.rstrip("/")
+    if storage.exists(folder):
+        _old_files_delete(storage, folder, cutoff)
+    folder = PART_DIR.rstrip("/")
+    if storage.exists(folder):
+        for run_folder in storage.listdir(folder)[0]:
+            _old_files_delete(storage, f"{folder}/{run_folder}", cutoff)
+
+
+def _old_files_delete(storage, folder, cutoff):
+    for filename in storage.listdir(folder)[1]:
         name = f"{folder}/{filename}"
         if storage.get_modified_time(name) < cutoff:
             storage.delete(name)

@@ -3,16 +3,19 @@
 import datetime as dt
 import io
 import json
+import os
 import tarfile
+import time
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from exports.fanout import PART_DIR
 from exports.models import ExportFile
 from exports.serializers import datacite_xml
-from exports.services import records_export
+from exports.services import exportfiles_purge, records_export
 from jobs.models import Run
 from jobs.runs.execution import run_execute
 from jobs.runs.services import run_create
@@ -133,3 +136,13 @@ def test_the_fanned_out_export_through_the_worker_publishes_the_single_run_archi
     finally:
         for export_file in ExportFile.objects.all():
             default_storage.delete(export_file.name)
+
+
+@pytest.mark.django_db
+def test_the_purge_removes_parts_a_killed_worker_left_a_day_ago(media):
+    old = default_storage.save(f"{PART_DIR}7/00000.tgz-part", ContentFile(b"old"))
+    fresh = default_storage.save(f"{PART_DIR}8/00000.tgz-part", ContentFile(b"fresh"))
+    day_ago = time.time() - 25 * 3600
+    os.utime(default_storage.path(old), (day_ago, day_ago))
+    exportfiles_purge()
+    assert _files(media) == [fresh]
