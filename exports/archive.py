@@ -8,9 +8,11 @@ then moved to its final name. Anything that stops the export before ``publish``
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
+import shutil
 import tarfile
 import tempfile
 import uuid
@@ -22,6 +24,7 @@ from django.core.files.storage import default_storage
 from exports import conf
 
 TEMP_PREFIX = "exports/tmp/"
+PART_DIR = "exports/parts/"  # parts of fanned-out exports (exports.fanout), one folder per run
 
 
 def member_name(doi: str, extension: str) -> str:
@@ -47,38 +50,66 @@ class _HashingFile(io.RawIOBase):
 
 
 class ArchiveWriter:
-    """A .tar.gz on local disk; ``add`` one member at a time."""
+    """A .tar.gz on local disk; ``add`` one member at a time.
+
+    The tar stream is written block by block into gzip members: ``add_part`` appends a
+    part (``finish_part`` of another writer: whole gzip members of tar members without
+    the end-of-archive marker) as it is, since concatenated gzip members are one gzip
+    stream and concatenated tar members one tar stream.
+    """
 
     def __init__(self, *, compresslevel: int | None = None):
         self.file = tempfile.TemporaryFile(prefix="jobsite-export-", dir=conf.temp_dir())
         self.hashing = _HashingFile(self.file)
-        level = compresslevel if compresslevel is not None else conf.compresslevel()
-        self.tar = tarfile.open(fileobj=self.hashing, mode="w:gz", compresslevel=level, format=tarfile.PAX_FORMAT)
+        self.level = compresslevel if compresslevel is not None else conf.compresslevel()
+        self._gzip = None
+
+    def _stream(self) -> gzip.GzipFile:
+        if self._gzip is None:
+            self._gzip = gzip.GzipFile(filename="", fileobj=self.hashing, mode="wb", compresslevel=self.level)
+        return self._gzip
+
+    def _member_close(self):
+        if self._gzip is not None:
+            self._gzip.close()  # writes the gzip trailer; the file stays open
+            self._gzip = None
 
     def add(self, name: str, data: bytes, mtime: float):
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        info.mtime = int(mtime)
-        info.mode = 0o644
-        self.tar.addfile(info, io.BytesIO(data))
-        self.tar.members.clear()  # TarFile keeps every member's header otherwise: memory would grow with N
+        self.add_file(name, io.BytesIO(data), len(data), mtime)
 
     def add_file(self, name: str, fileobj, size: int, mtime: float):
+        """Write a member header, ``size`` bytes of ``fileobj`` and the padding to the next block."""
         info = tarfile.TarInfo(name)
         info.size = size
         info.mtime = int(mtime)
         info.mode = 0o644
-        self.tar.addfile(info, fileobj)
-        self.tar.members.clear()
+        out = self._stream()
+        out.write(info.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape"))
+        tarfile.copyfileobj(fileobj, out, size)
+        remainder = size % tarfile.BLOCKSIZE
+        if remainder:
+            out.write(tarfile.NUL * (tarfile.BLOCKSIZE - remainder))
+
+    def add_part(self, fileobj):
+        """Append a finished part (whole gzip members of tar members) byte for byte."""
+        self._member_close()
+        shutil.copyfileobj(fileobj, self.hashing, 1024 * 1024)
+
+    def finish_part(self):
+        """Close the gzip member without the tar end-of-archive marker: a part to join; rewound."""
+        self._member_close()
+        self.file.flush()
+        self.file.seek(0)
 
     def finish(self) -> tuple[int, str]:
-        """Close the tar stream; return (size, sha256 hex)."""
-        self.tar.close()
+        """Close the tar stream (end-of-archive blocks); return (size, sha256 hex)."""
+        self._stream().write(tarfile.NUL * (2 * tarfile.BLOCKSIZE))
+        self._member_close()
         self.file.flush()
         return self.hashing.size, self.hashing.sha256.hexdigest()
 
     def close(self):
-        self.tar.close()
+        self._member_close()
         self.file.close()
 
     def publish(self, final_name: str, *, storage=None) -> str:

@@ -6,11 +6,20 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from exports.serializers import NAMES
 from jobs.registry import RegisteredTask
 
+PART_RECORDS = 100_000
+
 
 @shared_task(name="exports.export_records")
-def export_records(since=None, until=None, serializer="datacite-xml", include_deleted=False, publish_empty=False):
+def export_records(since=None, until=None, serializer="datacite-xml", include_deleted=False, publish_empty=False,
+                   part_records=PART_RECORDS):
+    # Imported when called: this module is loaded with the job registry, before the models are ready.
+    from exports.fanout import export_fan_out
     from exports.services import exportfiles_purge, records_export
 
+    fanned_out = export_fan_out(serializer=serializer, since=since, until=until, include_deleted=include_deleted,
+                                publish_empty=publish_empty, part_records=part_records)
+    if fanned_out is not None:
+        return fanned_out
     export_file = records_export(
         serializer=serializer, since=since, until=until, include_deleted=include_deleted, publish_empty=publish_empty
     )
@@ -24,6 +33,25 @@ def export_records(since=None, until=None, serializer="datacite-xml", include_de
             f" ({export_file.deleted_count} deleted, {export_file.errored_count} errored, {purged} old files purged)"
         )
     }
+
+
+@shared_task(name="exports.export_part")
+def export_part(**kwargs):
+    """A subtask of a fanned-out export: one range of record ids as a part archive."""
+    from exports.fanout import export_part as part_write  # when called: see export_records
+
+    return part_write(**kwargs)
+
+
+@shared_task(name="exports.export_join")
+def export_join(**kwargs):
+    """After the last part (``spawn_finally``): the parts joined into one published archive."""
+    from exports.fanout import export_join as parts_join  # when called: see export_records
+    from exports.services import exportfiles_purge
+
+    result = parts_join(**kwargs)
+    purged = exportfiles_purge()
+    return {"message": f"{result['message']}, {purged} old files purged"}
 
 
 class ExportArguments(Schema):
@@ -44,6 +72,10 @@ class ExportArguments(Schema):
     publish_empty = fields.Boolean(
         load_default=False,
         metadata={"help": "Publish an archive even when no record changed (by default an empty export publishes nothing)."},
+    )
+    part_records = fields.Integer(
+        load_default=PART_RECORDS, validate=validate.Range(min=0),
+        metadata={"help": "Split an export of more records than this into parts written by any worker (0: never)."},
     )
 
     @validates_schema
@@ -67,11 +99,12 @@ class ExportRecords(RegisteredTask):
 
     @classmethod
     def build_task_arguments(
-        cls, job_obj, since=None, until=None, serializer="datacite-xml", include_deleted=False, publish_empty=False
+        cls, job_obj, since=None, until=None, serializer="datacite-xml", include_deleted=False, publish_empty=False,
+        part_records=PART_RECORDS,
     ):
         if since is None and job_obj is not None and job_obj.last_runs["success"]:
             since = job_obj.last_runs["success"].started_at
         return {
             "since": since, "until": until, "serializer": serializer, "include_deleted": include_deleted,
-            "publish_empty": publish_empty,
+            "publish_empty": publish_empty, "part_records": part_records,
         }

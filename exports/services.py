@@ -14,7 +14,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from exports import conf, serializers
-from exports.archive import TEMP_PREFIX, ArchiveWriter, member_name
+from exports.archive import PART_DIR, TEMP_PREFIX, ArchiveWriter, member_name
 from exports.chunks import keyset_chunks
 from exports.links import links_for
 from exports.models import ExportFile, Record, record_native
@@ -54,6 +54,23 @@ def _parse_time(value):
     return dt.datetime.fromisoformat(value)
 
 
+def records_selected(*, since=None, until=None, include_deleted: bool = False):
+    """The records an export of ``[since, until)`` holds (tombstones only with ``include_deleted``)."""
+    selected = Record.objects.changed_between(_parse_time(since), _parse_time(until))
+    return selected if include_deleted else selected.filter(deleted=False)
+
+
+def export_arguments(*, serializer, since, until, include_deleted) -> dict:
+    """The arguments an export file and its manifest record."""
+    since, until = _parse_time(since), _parse_time(until)
+    return {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "serializer": serializer,
+        "include_deleted": include_deleted,
+    }
+
+
 def records_export(
     *,
     serializer: str = "datacite-xml",
@@ -71,77 +88,103 @@ def records_export(
     ``publish_empty``: then None is returned.
     """
     module = serializers.get(serializer)
-    since, until = _parse_time(since), _parse_time(until)
     run = current_run()
     started = timezone.now()
-    arguments = {
-        "since": since.isoformat() if since else None,
-        "until": until.isoformat() if until else None,
-        "serializer": serializer,
-        "include_deleted": include_deleted,
-    }
-    selected = Record.objects.changed_between(since, until)
-    if not include_deleted:
-        selected = selected.filter(deleted=False)
+    arguments = export_arguments(serializer=serializer, since=since, until=until, include_deleted=include_deleted)
+    selected = records_selected(since=since, until=until, include_deleted=include_deleted)
+    archive = ArchiveWriter()
+    deleted_list = tempfile.TemporaryFile(prefix="jobsite-deleted-")
+    try:
+        counts = records_write(selected, module=module, archive=archive, deleted_list=deleted_list,
+                               chunk_size=chunk_size)
+        if not (counts["exported"] or counts["deleted"] or publish_empty):
+            logger.info("export_empty serializer=%s since=%s until=%s errored=%s", serializer, since, until, counts["errored"])
+            return None
+        deleted_list.seek(0)
+        size, sha256, name = archive_complete(
+            archive, module=module, arguments=arguments, counts=counts, started=started, run_id=run.run_id,
+            deleted_list=deleted_list if include_deleted else None,
+        )
+    finally:
+        archive.close()
+        deleted_list.close()
+    return exportfile_record(name=name, run_id=run.run_id, size=size, sha256=sha256, counts=counts, arguments=arguments)
+
+
+def records_write(selected, *, module, archive: ArchiveWriter, deleted_list, chunk_size: int = CHUNK_SIZE) -> dict:
+    """Write the ``selected`` records into ``archive`` and their deleted DOIs into ``deleted_list``; return the counts.
+
+    The run's progress and counters follow; a record that fails to serialize is the
+    run's errored entry. Stops (``RunCancelled``) when the run is cancelled.
+    """
+    run = current_run()
     total = selected.count()
     run.progress(0, total)
     counts = {"exported": 0, "deleted": 0, "errored": 0}
     reported = dict(counts)  # what the run's counters already show
-    archive = ArchiveWriter()
-    deleted_list = tempfile.TemporaryFile(prefix="jobsite-deleted-")
-    try:
-        done = 0
-        for chunk in _chunks(selected, chunk_size):
-            run.raise_if_cancelled()
-            links = links_for(row[2] for row in chunk if not row[5])
-            for _pk, doi, metadata, created, updated, deleted in chunk:
-                if deleted:
-                    deleted_list.write(doi.encode() + b"\n")
-                    counts["deleted"] += 1
-                    continue
-                try:
-                    data = module.serialize(record_native(doi, links.apply(metadata), created, updated, deleted))
-                except SERIALIZE_ERRORS as exc:
-                    counts["errored"] += 1
-                    run.add_error(doi, f"{type(exc).__name__}: {exc}")
-                    continue
-                archive.add(member_name(doi, module.EXTENSION), data, updated.timestamp())
-                counts["exported"] += 1
-            done += len(chunk)
-            run.progress(done, total)
-            run.count("exported", counts["exported"] - reported["exported"])
-            run.count("deleted", counts["deleted"] - reported["deleted"])
-            reported = dict(counts)
+    done = 0
+    for chunk in _chunks(selected, chunk_size):
         run.raise_if_cancelled()
-        if not (counts["exported"] or counts["deleted"] or publish_empty):
-            logger.info("export_empty serializer=%s since=%s until=%s errored=%s", serializer, since, until, counts["errored"])
-            return None
-        finished = timezone.now()
-        if include_deleted:
-            size = deleted_list.tell()
-            deleted_list.seek(0)
-            archive.add_file("deleted.txt", deleted_list, size, finished.timestamp())
-        manifest = {
-            "run_id": run.run_id,
-            "serializer": serializer,
-            "format": module.MEDIA_TYPE,
-            "arguments": arguments,
-            "counts": counts,
-            "started": started.isoformat(),
-            "finished": finished.isoformat(),
-            "members": {"records": "records/<url-quoted DOI>." + module.EXTENSION, "deleted": "deleted.txt" if include_deleted else None},
-        }
-        archive.add("manifest.json", orjson.dumps(manifest, option=orjson.OPT_INDENT_2), finished.timestamp())
-        size, sha256 = archive.finish()
-        name = archive.publish(f"exports/records-{serializer}-{run.run_id or 'adhoc'}-{finished:%Y%m%dT%H%M%SZ}.tar.gz")
-    finally:
-        archive.close()
-        deleted_list.close()
+        links = links_for(row[2] for row in chunk if not row[5])
+        for _pk, doi, metadata, created, updated, deleted in chunk:
+            if deleted:
+                deleted_list.write(doi.encode() + b"\n")
+                counts["deleted"] += 1
+                continue
+            try:
+                data = module.serialize(record_native(doi, links.apply(metadata), created, updated, deleted))
+            except SERIALIZE_ERRORS as exc:
+                counts["errored"] += 1
+                run.add_error(doi, f"{type(exc).__name__}: {exc}")
+                continue
+            archive.add(member_name(doi, module.EXTENSION), data, updated.timestamp())
+            counts["exported"] += 1
+        done += len(chunk)
+        run.progress(done, total)
+        run.count("exported", counts["exported"] - reported["exported"])
+        run.count("deleted", counts["deleted"] - reported["deleted"])
+        reported = dict(counts)
+    run.raise_if_cancelled()
+    return counts
+
+
+def archive_complete(archive: ArchiveWriter, *, module, arguments: dict, counts: dict, started, run_id,
+                     deleted_list=None) -> tuple[int, str, str]:
+    """Add ``deleted.txt`` (when given, from its position to its end) and the manifest, close, publish.
+
+    Return (size, sha256, stored name).
+    """
+    finished = timezone.now()
+    if deleted_list is not None:
+        start = deleted_list.tell()
+        size = deleted_list.seek(0, 2) - start
+        deleted_list.seek(start)
+        archive.add_file("deleted.txt", deleted_list, size, finished.timestamp())
+    manifest = {
+        "run_id": run_id,
+        "serializer": arguments["serializer"],
+        "format": module.MEDIA_TYPE,
+        "arguments": arguments,
+        "counts": counts,
+        "started": started.isoformat(),
+        "finished": finished.isoformat(),
+        "members": {"records": "records/<url-quoted DOI>." + module.EXTENSION,
+                    "deleted": "deleted.txt" if deleted_list is not None else None},
+    }
+    archive.add("manifest.json", orjson.dumps(manifest, option=orjson.OPT_INDENT_2), finished.timestamp())
+    size, sha256 = archive.finish()
+    serializer = arguments["serializer"]
+    name = archive.publish(f"exports/records-{serializer}-{run_id or 'adhoc'}-{finished:%Y%m%dT%H%M%SZ}.tar.gz")
+    return size, sha256, name
+
+
+def exportfile_record(*, name: str, run_id, size: int, sha256: str, counts: dict, arguments: dict) -> ExportFile:
+    """The row of a published archive (the file is removed if the row cannot be written)."""
     try:
         export_file = ExportFile.objects.create(
-            run_id=run.run_id,
+            run_id=run_id,
             name=name,
-            serializer=serializer,
+            serializer=arguments["serializer"],
             size=size,
             record_count=counts["exported"],
             deleted_count=counts["deleted"],
@@ -213,13 +256,19 @@ def _delete_quietly(storage, name):
 
 
 def _temp_files_purge(storage, max_age=dt.timedelta(days=1)):
-    """Remove temporary archives left by a killed worker (normal runs clean their own)."""
-    folder = TEMP_PREFIX.rstrip("/")
-    if not storage.exists(folder):
-        return
-    _dirs, files = storage.listdir(folder)
+    """Remove temporary archives and export parts left by a killed worker (normal runs clean their own)."""
     cutoff = timezone.now() - max_age
-    for filename in files:
+    folder = TEMP_PREFIX.rstrip("/")
+    if storage.exists(folder):
+        _old_files_delete(storage, folder, cutoff)
+    folder = PART_DIR.rstrip("/")
+    if storage.exists(folder):
+        for run_folder in storage.listdir(folder)[0]:
+            _old_files_delete(storage, f"{folder}/{run_folder}", cutoff)
+
+
+def _old_files_delete(storage, folder, cutoff):
+    for filename in storage.listdir(folder)[1]:
         name = f"{folder}/{filename}"
         if storage.get_modified_time(name) < cutoff:
             storage.delete(name)

@@ -277,6 +277,9 @@ class Run(models.Model):
     awaiting_children = models.BooleanField(
         default=False, help_text="The task has returned; the run ends when its last subtask ends."
     )
+    # ``current_run().spawn_finally(task, kwargs)``: called once its last subtask has ended (jobs.runs.finishing).
+    then_task = models.CharField("task after the subtasks", max_length=200, blank=True)
+    then_args = models.JSONField(default=dict, blank=True)
 
     objects = RunQuerySet.as_manager()
 

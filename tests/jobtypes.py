@@ -128,9 +128,14 @@ class Slow(RegisteredTask):
 
 
 @shared_task(name="tests.fanout")
-def fanout(children=3, fail=(), errored=(), raise_after=False):
-    """Spawn ``children`` subtasks; the ones in ``fail`` raise, the ones in ``errored`` record an errored entry."""
+def fanout(children=3, fail=(), errored=(), raise_after=False, then=""):
+    """Spawn ``children`` subtasks; the ones in ``fail`` raise, the ones in ``errored`` record an errored entry.
+
+    ``then`` ("returns" or "raises"): ``fanout_then`` is called after the last child.
+    """
     run = current_run()
+    if then:
+        run.spawn_finally(fanout_then, {"raises": then == "raises"})
     for index in range(children):
         run.spawn(fanout_part, {"index": index, "fail": index in fail, "errored": index in errored}, title=f"part {index}")
     run.close_spawning()
@@ -152,6 +157,13 @@ def fanout_part(index, fail=False, errored=False):
     return {"message": f"part {index} done"}
 
 
+@shared_task(name="tests.fanout_then")
+def fanout_then(raises=False, children_ok=None):
+    if raises:
+        raise RuntimeError(f"the join failed (children_ok={children_ok})")
+    return {"message": f"joined (children_ok={children_ok})"}
+
+
 class FanOut(RegisteredTask):
     title = "Fan out"
     task = fanout
@@ -160,6 +172,7 @@ class FanOut(RegisteredTask):
         "fail": fields.List(fields.Integer(), load_default=list),
         "errored": fields.List(fields.Integer(), load_default=list),
         "raise_after": fields.Boolean(load_default=False),
+        "then": fields.String(load_default=""),
     }
 
 

@@ -22,7 +22,8 @@ class RunHandle:
     """State a running task reports; the execution's monitor thread writes it out."""
 
     def __init__(
-        self, run_id: int | None, *, job_id: int | None = None, max_errors: int = 1000, cancel_check=None, spawner=None
+        self, run_id: int | None, *, job_id: int | None = None, max_errors: int = 1000, cancel_check=None, spawner=None,
+        finisher=None,
     ):
         self.run_id = run_id
         self.job_id = job_id
@@ -37,6 +38,7 @@ class RunHandle:
         self._cancel_checked_at = 0.0
         self._cancelled = False
         self._spawner = spawner
+        self._finisher = finisher
         self.spawned = 0
         self.spawning_closed = False
 
@@ -77,6 +79,18 @@ class RunHandle:
         with self._lock:
             self.spawned += 1
         return child
+
+    def spawn_finally(self, task, kwargs: dict | None = None):
+        """Call ``task(**kwargs, children_ok=...)`` once the last subtask of this run has ended.
+
+        ``children_ok`` says whether every subtask succeeded (errored entries allowed). It
+        runs before this run's end is computed; if it raises, this run ends ``failed`` with
+        its message, and its returned ``message`` heads the run's message. Outside a run
+        the subtasks were called in place: the task is called at once.
+        """
+        if self._finisher is None:
+            return task(**(kwargs or {}), children_ok=True)
+        return self._finisher(task=task, kwargs=kwargs)
 
     def close_spawning(self):
         """Say that no more subtasks will come (the task's return says it too)."""

@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from jobs import conf
 from jobs.models import Job, Run
 from jobs.runs.fanin import CHILD_FIELDS, parent_outcome
+from jobs.runs.finishing import then_call
 from jobs.runs.followups import run_followups
 from jobs.runs.status import run_transition
 
@@ -102,26 +103,38 @@ def parent_try_end(*, parent_id: int) -> bool:
     """End a parent whose task has returned and whose children have all ended.
 
     Called after every child's end and when the parent's task returns; whichever comes
-    last sees no active child, and the compare-and-set lets one caller end it.
+    last sees no active child, and the parent's row lock lets one caller end it. A
+    then-task (``spawn_finally``) is called first; if it fails, the parent ends failed.
     """
-    parent = (
-        Run.objects.filter(pk=parent_id, awaiting_children=True, status__in=[Status.RUNNING, Status.CANCELLING])
-        .select_related("job")
-        .first()
-    )
-    if parent is None or Run.objects.filter(parent_id=parent_id, status__in=Run.ACTIVE_STATUSES).exists():
-        return False
-    children = Run.objects.filter(parent_id=parent_id).order_by("pk").values(*CHILD_FIELDS)
-    own_status = Status.PARTIAL_SUCCESS if parent.errors or parent.counters.get("errored") else Status.SUCCESS
-    outcome = parent_outcome(
-        own_status=own_status, own_counters=parent.counters, own_errors=parent.errors, children=children,
-        cancelling=parent.status == Status.CANCELLING, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"),
-    )
-    return run_end(
-        run_id=parent_id, from_statuses=[parent.status], to_status=outcome.status, job=parent.job,
-        parent_id=parent.parent_id, message=outcome.message, counters=outcome.counters, errors=outcome.errors,
-        progress_done=outcome.children, progress_total=outcome.children,
-    )
+    with transaction.atomic():
+        parent = (
+            Run.objects.select_for_update(of=("self",))
+            .filter(pk=parent_id, awaiting_children=True, status__in=[Status.RUNNING, Status.CANCELLING])
+            .select_related("job")
+            .first()
+        )
+        if parent is None or Run.objects.filter(parent_id=parent_id, status__in=Run.ACTIVE_STATUSES).exists():
+            return False
+        children = list(Run.objects.filter(parent_id=parent_id).order_by("pk").values(*CHILD_FIELDS))
+        own_status = Status.PARTIAL_SUCCESS if parent.errors or parent.counters.get("errored") else Status.SUCCESS
+        outcome = parent_outcome(
+            own_status=own_status, own_counters=parent.counters, own_errors=parent.errors, children=children,
+            cancelling=parent.status == Status.CANCELLING, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"),
+        )
+        status, message = outcome.status, outcome.message
+        if parent.then_task:
+            children_ok = status != Status.CANCELLED and all(
+                child["status"] in (Status.SUCCESS, Status.PARTIAL_SUCCESS) for child in children
+            )
+            returned, said = then_call(parent=parent, children_ok=children_ok)
+            if not returned and status != Status.CANCELLED:
+                status = Status.FAILED
+            message = f"{said} ({message})" if said else message
+        return run_end(
+            run_id=parent_id, from_statuses=[parent.status], to_status=status, job=parent.job,
+            parent_id=parent.parent_id, message=message, counters=outcome.counters, errors=outcome.errors,
+            progress_done=outcome.children, progress_total=outcome.children,
+        )
 
 
 def _queued_children_cancel(*, parent_id: int) -> None:

@@ -27,7 +27,7 @@ from jobs.runs import context
 from jobs.runs.cancelled import cancelled_message, canceller_name
 from jobs.runs.ending import run_await_children, run_end
 from jobs.runs.status import run_transition
-from jobs.runs.subtasks import subtask_spawn
+from jobs.runs.subtasks import subtask_finally_set, subtask_spawn
 from jobs.units import run_unit
 
 logger = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ def run_execute(*, run_id: int) -> str | None:
     handle = context.RunHandle(
         run.pk, job_id=run.job_id, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"), cancel_check=_cancel_check(run.pk),
         spawner=functools.partial(subtask_spawn, parent=run),
+        finisher=functools.partial(subtask_finally_set, parent=run),
     )
     # Inside a caller's transaction another connection would wait on the run's row lock.
     monitor = None if connections["default"].in_atomic_block else RunMonitor.shared()

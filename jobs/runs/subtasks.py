@@ -68,3 +68,10 @@ def subtask_spawn(*, parent: Run, task, kwargs: dict | None = None, title: str =
     )
     logger.info("subtask_spawned run_id=%s parent_id=%s task=%s", child.pk, parent.pk, task_name)
     return child
+
+
+def subtask_finally_set(*, parent: Run, task, kwargs: dict | None = None) -> None:
+    """Store ``task(**kwargs)`` on ``parent``: ``jobs.runs.finishing`` calls it after its last subtask."""
+    task_name = _task_name(task)
+    Run.objects.filter(pk=parent.pk).update(then_task=task_name, then_args=to_json_safe(kwargs or {}))
+    logger.info("subtask_finally_set run_id=%s task=%s", parent.pk, task_name)

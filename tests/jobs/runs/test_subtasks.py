@@ -67,6 +67,33 @@ def test_the_parents_status_follows_its_childrens(args, status, message):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        ({"then": "returns"}, Status.SUCCESS, "joined (children_ok=True) (2 subtasks: 2 success)"),
+        ({"then": "returns", "errored": [0]}, Status.PARTIAL_SUCCESS,
+         "joined (children_ok=True) (2 subtasks: 1 partial success, 1 success)"),
+        ({"then": "returns", "fail": [1]}, Status.PARTIAL_SUCCESS,
+         "joined (children_ok=False) (2 subtasks: 1 failed, 1 success)"),
+        ({"then": "raises"}, Status.FAILED,
+         "RuntimeError: the join failed (children_ok=True) (2 subtasks: 2 success)"),
+        ({"then": "raises", "fail": [0]}, Status.FAILED,
+         "RuntimeError: the join failed (children_ok=False) (2 subtasks: 1 failed, 1 success)"),
+    ],
+)
+def test_the_task_after_the_last_child_heads_the_message_and_fails_the_parent_when_it_raises(args, status, message):
+    parent = _parent(children=2, **args)
+    assert parent.then_task == "tests.fanout_then" and parent.then_args == {"raises": args["then"] == "raises"}
+    first, last = _children(parent)
+    run_execute(run_id=first.pk)
+    parent.refresh_from_db()
+    assert parent.status == Status.RUNNING  # not called before the last child
+    run_execute(run_id=last.pk)
+    parent.refresh_from_db()
+    assert (parent.status, parent.message) == (status, message)
+
+
+@pytest.mark.django_db
 def test_a_parent_whose_own_task_fails_ends_failed_and_cancels_its_queued_children():
     parent = _parent(children=2, raise_after=True)
     assert parent.status == Status.FAILED and "the parent failed after spawning" in parent.message

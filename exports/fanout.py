@@ -1,0 +1,181 @@
+"""Export records over several workers: one subtask per range of record ids, joined into one archive.
+
+``export_fan_out`` (the parent run) cuts the selected records into parts of
+``part_records`` by primary key (keyset: the pk at every ``part_records``-th row) and
+spawns ``exports.export_part`` for each; each part writes its records as whole gzip
+members of tar members without the end-of-archive marker (``ArchiveWriter.finish_part``)
+to ``exports/parts/<parent run id>/<index>.tgz-part`` in storage, and its deleted DOIs
+next to it. After the last part, ``export_join`` (``spawn_finally``) concatenates the
+parts in order, adds ``deleted.txt``, the one manifest and the end of the archive, and
+publishes it through the same path as a single-run export. Whatever happens, the parts
+are removed; a part that failed fails the export and nothing is published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from exports import serializers
+from exports.archive import PART_DIR, ArchiveWriter
+from exports.models import ExportFile
+from exports.services import (
+    archive_complete,
+    export_arguments,
+    exportfile_record,
+    records_selected,
+    records_write,
+)
+from jobs import current_run
+from jobs.models import Run
+
+logger = logging.getLogger(__name__)
+PART_TASK = "exports.export_part"
+JOIN_TASK = "exports.export_join"
+COUNTS = ("exported", "deleted", "errored")
+
+
+class ExportFailed(RuntimeError):
+    """A part of a fanned-out export failed: the export publishes nothing."""
+
+
+def part_name(parent_run_id: int, index: int, suffix: str = "tgz-part") -> str:
+    return f"{PART_DIR}{parent_run_id}/{index:05d}.{suffix}"
+
+
+def part_bounds(selected, part_records: int) -> list[int]:
+    """The pk that starts every part after the first (empty: the records fit in one part)."""
+    pks = selected.order_by("pk").values_list("pk", flat=True)
+    bounds: list[int] = []
+    while True:
+        rest = pks.filter(pk__gte=bounds[-1]) if bounds else pks
+        following = list(rest[part_records:part_records + 1])
+        if not following:
+            return bounds
+        bounds.append(following[0])
+
+
+def export_fan_out(*, serializer: str, since, until, include_deleted: bool, publish_empty: bool,
+                   part_records: int) -> dict | None:
+    """Spawn one part per ``part_records`` selected records and the join after them; None when one part would do."""
+    run = current_run()
+    if not part_records or run.run_id is None:
+        return None
+    selected = records_selected(since=since, until=until, include_deleted=include_deleted)
+    bounds = part_bounds(selected, part_records)
+    if not bounds:
+        return None
+    common = {"parent_run_id": run.run_id, "serializer": serializer, "since": since, "until": until,
+              "include_deleted": include_deleted}
+    # The join first: a part that ends before the last one is spawned still finds it stored.
+    run.spawn_finally(JOIN_TASK, {**common, "parts": len(bounds) + 1, "publish_empty": publish_empty,
+                                  "started": timezone.now().isoformat()})
+    starts = [None, *bounds]
+    stops = [*bounds, None]
+    for index, (first_pk, stop_pk) in enumerate(zip(starts, stops, strict=True)):
+        run.spawn(PART_TASK, {**common, "index": index, "first_pk": first_pk, "stop_pk": stop_pk},
+                  title=f"part {index + 1} of {len(starts)}")
+    run.close_spawning()
+    logger.info("export_fanned_out run_id=%s parts=%s part_records=%s", run.run_id, len(starts), part_records)
+    return {"message": f"{len(starts)} parts of up to {part_records} records (subtasks)"}
+
+
+def export_part(*, parent_run_id: int, index: int, first_pk, stop_pk, serializer: str, since, until,
+                include_deleted: bool) -> dict:
+    """Write the records with ``first_pk <= pk < stop_pk`` as part ``index`` of the parent's archive."""
+    module = serializers.get(serializer)
+    selected = records_selected(since=since, until=until, include_deleted=include_deleted)
+    if first_pk is not None:
+        selected = selected.filter(pk__gte=first_pk)
+    if stop_pk is not None:
+        selected = selected.filter(pk__lt=stop_pk)
+    archive = ArchiveWriter()
+    deleted_list = tempfile.TemporaryFile(prefix="jobsite-deleted-")
+    try:
+        counts = records_write(selected, module=module, archive=archive, deleted_list=deleted_list)
+        archive.finish_part()
+        _save(part_name(parent_run_id, index), archive.file)
+        if include_deleted:
+            deleted_list.seek(0)
+            _save(part_name(parent_run_id, index, "deleted"), deleted_list)
+    finally:
+        archive.close()
+        deleted_list.close()
+    return {"message": f"part {index + 1}: {counts['exported']} records, {counts['deleted']} deleted"}
+
+
+def export_join(*, parent_run_id: int, parts: int, serializer: str, since, until, include_deleted: bool,
+                publish_empty: bool, started: str, children_ok: bool) -> dict:
+    """Join the parts into one published archive and record it; the parts are removed whatever happens."""
+    try:
+        if not children_ok:
+            raise ExportFailed("a part of the export failed or was cancelled: nothing published")
+        return _join(parent_run_id=parent_run_id, parts=parts, serializer=serializer, since=since, until=until,
+                     include_deleted=include_deleted, publish_empty=publish_empty, started=started)
+    finally:
+        parts_delete(parent_run_id)
+
+
+def _join(*, parent_run_id, parts, serializer, since, until, include_deleted, publish_empty, started) -> dict:
+    module = serializers.get(serializer)
+    counts = dict.fromkeys(COUNTS, 0)
+    for child in Run.objects.filter(parent_id=parent_run_id).values_list("counters", flat=True):
+        for key in COUNTS:
+            counts[key] += int((child or {}).get(key, 0))
+    if not (counts["exported"] or counts["deleted"] or publish_empty):
+        return {"message": "no record exported: no archive published"}
+    arguments = export_arguments(serializer=serializer, since=since, until=until, include_deleted=include_deleted)
+    archive = ArchiveWriter()
+    deleted_list = tempfile.TemporaryFile(prefix="jobsite-deleted-")
+    try:
+        for index in range(parts):
+            with default_storage.open(part_name(parent_run_id, index), "rb") as part:
+                archive.add_part(part)
+            if include_deleted:
+                with default_storage.open(part_name(parent_run_id, index, "deleted"), "rb") as deleted:
+                    deleted_list.write(deleted.read())
+        deleted_list.seek(0)
+        size, sha256, name = archive_complete(
+            archive, module=module, arguments=arguments, counts=counts, started=dt.datetime.fromisoformat(started),
+            run_id=parent_run_id, deleted_list=deleted_list if include_deleted else None,
+        )
+    finally:
+        archive.close()
+        deleted_list.close()
+    export_file = exportfile_record(name=name, run_id=parent_run_id, size=size, sha256=sha256, counts=counts,
+                                    arguments=arguments)
+    return {"message": exported_message(export_file)}
+
+
+def exported_message(export_file: ExportFile) -> str:
+    return (
+        f"exported {export_file.record_count} records to {export_file.filename}"
+        f" ({export_file.deleted_count} deleted, {export_file.errored_count} errored)"
+    )
+
+
+def _save(name: str, fileobj) -> None:
+    if default_storage.exists(name):  # a part written again (a retried subtask) replaces the earlier one
+        default_storage.delete(name)
+    default_storage.save(name, File(fileobj))
+
+
+def parts_delete(parent_run_id: int) -> None:
+    """Remove the stored parts of a run's export."""
+    folder = f"{PART_DIR}{parent_run_id}"
+    if not default_storage.exists(folder):
+        return
+    _dirs, files = default_storage.listdir(folder)
+    for filename in files:
+        default_storage.delete(f"{folder}/{filename}")
+    try:
+        os.rmdir(default_storage.path(folder))  # local storage keeps empty folders
+    except (NotImplementedError, OSError):
+        pass
+    logger.info("export_parts_deleted run_id=%s files=%s", parent_run_id, len(files))
