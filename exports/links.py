@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db import NotSupportedError
+from django.db.models import Q
+from django.urls import reverse
+
+from exports.models import ExportFile
 
 _ROR = re.compile(r"^(?:https?://ror\.org/)?(0[a-z0-9]{6}[0-9]{2})$")
 _FUNDREF = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/)?(?:10\.13039/)?(\d{6,})$")
@@ -183,8 +187,6 @@ def links_for(metadatas) -> Links:
 
 
 def _funders_by_fundref(funder, wanted: set) -> dict[str, str]:
-    from django.db.models import Q
-
     query = Q()
     for fid in wanted:
         query |= Q(fundref_ids__contains=[fid])
@@ -202,10 +204,6 @@ def _funders_by_fundref(funder, wanted: set) -> dict[str, str]:
 
 def export_files_for_run(run, user=None) -> list[dict]:
     """The export files a run produced, for the run page (download URL only when ``user`` may download)."""
-    from django.urls import reverse
-
-    from exports.models import ExportFile
-
     may_download = user is not None and user.has_perm("exports.download_exportfile")
     out = []
     for ef in ExportFile.objects.filter(run_id=getattr(run, "pk", run)).order_by("created_at"):
