@@ -13,6 +13,7 @@ worker) sends it as soon as the broker answers again.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from celery import current_app
@@ -34,16 +35,21 @@ WAITING_FOR_BROKER = "waiting for the broker"
 BROKER_ERRORS = (KombuError, OSError)
 
 
-def run_enqueue(*, run: Run, countdown: float | None = None, resend: bool = False) -> bool:
+def run_enqueue(
+    *, run: Run, countdown: float | None = None, resend: bool = False, claimed_at: dt.datetime | None = None
+) -> bool:
     """Send the run's id to the broker on the run's queue (time limits from the job).
 
     Returns whether it was sent: False when another process already sent it, or when the
     broker is unreachable (the run then waits for ``outbox_drain``; ``run.message``
         says so). ``resend`` sends it whatever ``sent_at`` says: a message sent before but
     lost (the reaper), or a run stored with ``enqueue=False`` that its caller sends after all.
+    ``claimed_at``: ``run_create`` stored the run with ``sent_at`` already set to this
+    instant, so no other sender takes it and no compare-and-set round trip (one commit) is
+    spent per run; a refused send clears it for the outbox like any other.
     """
-    now = timezone.now()
-    if not resend and not Run.objects.filter(pk=run.pk, sent_at__isnull=True).update(sent_at=now):
+    now = claimed_at or timezone.now()
+    if claimed_at is None and not resend and not Run.objects.filter(pk=run.pk, sent_at__isnull=True).update(sent_at=now):
         return False
     try:
         _publish(run, countdown)

@@ -75,14 +75,16 @@ def run_create(
         parent=parent,
         task_name=task_name,
         title=title,
-        # A run its caller executes or ends itself is never the outbox's to send.
-        sent_at=None if enqueue else now,
+        # Claimed for the send after the commit below (a refused send clears it for the
+        # outbox); a run its caller executes or ends itself is never the outbox's to send;
+        # a held run is sent by its release.
+        sent_at=None if (enqueue and hold) else now,
         request_token=request_token,
     )
     run.save(force_insert=True)
     logger.info("run_created run_id=%s job_id=%s trigger=%s", run.pk, job.pk, trigger)
     if enqueue and not run.held:
-        transaction.on_commit(lambda: run_enqueue(run=run, countdown=countdown))
+        transaction.on_commit(lambda: run_enqueue(run=run, countdown=countdown, claimed_at=now))
     return run
 
 
