@@ -20,6 +20,7 @@ import orjson
 import requests
 
 from exports import conf
+from jobs.guards import PathRefused, path_below
 
 DOCUMENT_SUFFIXES = (".xml", ".json")
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
@@ -49,15 +50,14 @@ def local_path_resolve(source: str, base: Path | None = None) -> Path:
     Relative paths are taken from ``base``; ``..`` is refused outright and a symlink
     that leads out of ``base`` is refused after resolving it.
     """
-    base = (base or conf.import_dir()).resolve()
-    if ".." in PurePosixPath(source.replace("\\", "/")).parts:
-        raise SourceInvalid("'..' is not allowed in a path.")
-    real = (base / source).resolve()  # an absolute ``source`` replaces ``base`` here
-    if real != base and base not in real.parents:
-        raise SourceInvalid(f"{source!r} is not below the import folder {base} (EXPORTS_IMPORT_DIR).")
-    if not real.exists():
-        raise SourceInvalid(f"{source!r} does not exist in the import folder {base}.")
-    return real
+    try:
+        return path_below(source, base or conf.import_dir())
+    except PathRefused as refused:
+        raise SourceInvalid({
+            "dotdot": "'..' is not allowed in a path.",
+            "outside": f"{source!r} is not below the import folder {refused.base} (EXPORTS_IMPORT_DIR).",
+            "missing": f"{source!r} does not exist in the import folder {refused.base}.",
+        }[refused.reason]) from None
 
 
 def _api_url_check(source: str) -> str:

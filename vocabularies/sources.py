@@ -19,11 +19,12 @@ import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from jobs.guards import PathRefused, address_kind, path_below
 from vocabularies import conf
 from vocabularies.exceptions import ImportFailed, SourceRejected
 
@@ -34,18 +35,7 @@ CHUNK = 1024 * 1024
 SCHEMES = ("http", "https")
 
 
-def address_refusal(address: str) -> str | None:
-    """Why ``address`` (a literal IPv4/IPv6 address) may not be fetched from, or None when public."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    for kind, flag in (
-        ("loopback", ip.is_loopback), ("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
-        ("unspecified", ip.is_unspecified), ("private", ip.is_private), ("reserved", ip.is_reserved),
-    ):
-        if flag:
-            return kind
-    return None if ip.is_global else "not public"
+address_refusal = address_kind  # why an address may not be fetched from (jobs.guards), or None when public
 
 
 def address_allowed(address: str, allowed) -> bool:
@@ -94,18 +84,14 @@ def url_check(url: str) -> None:
 
 def local_path_resolve(source: str) -> Path:
     """Return the real path of ``source``; refuse anything outside the import folder or missing."""
-    base = conf.import_dir().resolve()
-    if ".." in PurePosixPath(source.replace("\\", "/")).parts:
-        raise SourceRejected("'..' is not allowed in paths")
-    candidate = Path(source)
-    if not candidate.is_absolute():
-        candidate = base / candidate
-    real = candidate.resolve()
-    if real != base and base not in real.parents:
-        raise SourceRejected(f"the path is outside the import folder {base} (VOCABULARIES_IMPORT_DIR)")
-    if not real.exists():
-        raise SourceRejected(f"{source} does not exist in the import folder {base}")
-    return real
+    try:
+        return path_below(source, conf.import_dir())
+    except PathRefused as refused:
+        raise SourceRejected({
+            "dotdot": "'..' is not allowed in paths",
+            "outside": f"the path is outside the import folder {refused.base} (VOCABULARIES_IMPORT_DIR)",
+            "missing": f"{source} does not exist in the import folder {refused.base}",
+        }[refused.reason]) from None
 
 
 def is_url(source: str) -> bool:

@@ -7,29 +7,20 @@ unless ``allow_private`` (tests and single-host set-ups set ``JOBS_WEBHOOK_ALLOW
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from urllib.parse import urlsplit
+
+from jobs.guards import address_kind
 
 SCHEMES = ("http", "https")
 
 
 def address_refusal(address: str, *, allow_private: bool) -> str | None:
     """Why a webhook must not call ``address`` (an IP literal), or None."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if allow_private:
+    kind = None if allow_private else address_kind(address)
+    if kind is None:
         return None
-    for label, flag in (
-        ("loopback", ip.is_loopback), ("unspecified", ip.is_unspecified), ("link-local", ip.is_link_local),
-        ("multicast", ip.is_multicast), ("private", ip.is_private), ("reserved", ip.is_reserved),
-    ):
-        if flag:
-            return f"{address} is a {label} address"
-    if not ip.is_global:  # e.g. 100.64.0.0/10, shared address space of carriers
-        return f"{address} is not a public address"
-    return None
+    return f"{address} is not a public address" if kind == "not public" else f"{address} is a {kind} address"
 
 
 def url_refusal(url: str, addresses: list[str], *, allow_private: bool, unresolved_ok: bool = False) -> str | None:
