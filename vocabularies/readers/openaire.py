@@ -7,17 +7,24 @@ The three key spellings of the dumps are accepted (≤ v7 ``funding``/``funding_
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import re
 import tarfile
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import GZIP_MAGIC, Prefetch, ProgressReader, head, is_tar, tar_stream_members
+from vocabularies.readers.files import (
+    GZIP_MAGIC,
+    INFLATE_ERRORS,
+    Prefetch,
+    ProgressReader,
+    head,
+    inflating,
+    is_tar,
+    tar_stream_members,
+)
 
 MEMBER = re.compile(r"\.json\.gz$")
 
@@ -55,10 +62,10 @@ def openaire_projects(path: Path, *, progress=None, max_member_bytes: int | None
                             f"VOCABULARIES_MAX_MEMBER_BYTES={max_member_bytes}"
                         )
                     members += 1
-                    stream = gzip.GzipFile(fileobj=archive.extractfile(member), mode="rb")
+                    stream = inflating(archive.extractfile(member))
                     with Prefetch(stream) as prefetched:
                         yield from _lines(prefetched, member.name, reporter)
-        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        except (tarfile.TarError, *INFLATE_ERRORS) as exc:
             raise ImportFailed(f"{path.name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}") from exc
         if members == 0:
             raise ImportFailed(f"{path.name}: no part-*.json.gz members (not an OpenAIRE project dump)")

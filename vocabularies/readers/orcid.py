@@ -10,19 +10,26 @@ as a deletion.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import os
 import re
 import tarfile
 import threading
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import DELETE, GZIP_MAGIC, Prefetch, ProgressReader, head, tar_stream_members
+from vocabularies.readers.files import (
+    DELETE,
+    GZIP_MAGIC,
+    INFLATE_ERRORS,
+    Prefetch,
+    ProgressReader,
+    head,
+    inflating,
+    tar_stream_members,
+)
 from vocabularies.readers.orcidcuts import _head, _slim
 
 NS = {
@@ -222,13 +229,13 @@ def orcid_members(path: Path, *, progress=None, max_member_bytes: int | None = N
         reporter = ProgressReader(raw, progress, every=200)
         files = 0
         try:
-            with Prefetch(gzip.GzipFile(fileobj=raw, mode="rb")) as inflated, tarfile.open(
+            with Prefetch(inflating(raw)) as inflated, tarfile.open(
                 fileobj=inflated, mode="r|"
             ) as archive:
                 for item in _members(archive, reporter, max_member_bytes):
                     files += 1
                     yield item
-        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        except (tarfile.TarError, *INFLATE_ERRORS, OSError) as exc:
             raise ImportFailed(f"{path.name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}") from exc
         if files == 0:
             raise ImportFailed(f"{path.name}: no XML records in the archive")

@@ -11,21 +11,19 @@ A member larger than the record size limit is not copied: its block holds a refu
 
 from __future__ import annotations
 
-import gzip
 import io
 import tarfile
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import GZIP_MAGIC, ProgressReader, head
+from vocabularies.readers.files import GZIP_MAGIC, INFLATE_ERRORS, ProgressReader, head, inflating
 from vocabularies.readers.orcid import MAX_RECORD_BYTES, _member_id, _members, orcid_parsed
 
 BLOCK = 512
 END = bytes(BLOCK)
 EXTENSIONS = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK)
-ERRORS = (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError)
+ERRORS = (tarfile.TarError, *INFLATE_ERRORS, OSError)
 
 
 class _NoProgress:
@@ -62,7 +60,7 @@ def tar_blocks(path: Path, *, progress=None, max_member_bytes: int | None = None
         extensions: list[bytes] = []  # pax / GNU headers (and their data) of the member that follows
         count = size = files = 0
         try:
-            with gzip.GzipFile(fileobj=raw, mode="rb") as inflated:
+            with inflating(raw) as inflated:
                 stream = io.BufferedReader(inflated, 1 << 20)
                 while (header := stream.read(BLOCK)) and header != END:
                     if len(header) < BLOCK:
