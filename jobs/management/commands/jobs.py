@@ -71,6 +71,9 @@ class _Stream:
 
 
 class Command(BaseCommand):
+    # Django's system checks import every URLconf (admin, API, schema) and cost about half a
+    # second per call; ``manage.py check``, the web process and the worker still run them.
+    requires_system_checks = []
     help = "List job types and jobs, run a job (queued, --wait or --foreground), list runs, read logs, cancel, schedule, sync."
 
     def add_arguments(self, parser):
