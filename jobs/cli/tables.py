@@ -22,6 +22,7 @@ from rich.text import Text
 from jobs.durations import duration_text
 from jobs.models import Job, Run, attach_last_run
 from jobs.registry import registry
+from jobs.runs.resource import run_resource
 from jobs.scheduling.store import schedule_describe, schedule_next_fire_times
 from jobs.units import run_progress_text
 
@@ -138,24 +139,8 @@ RUN_COLUMNS = [
 
 
 def run_json(run: Run) -> dict:
-    """A run for ``jobs runs --json``: plain values (ISO times, seconds), the same fields as the table."""
-    duration = run.duration
-    return {
-        "id": run.pk,
-        "job_id": run.job_id,
-        "job": run.job.title,
-        "status": run.status,
-        "trigger": run.trigger,
-        "created_at": run.created_at.isoformat(),
-        "started_at": run.started_at.isoformat() if run.started_at else None,
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-        "duration_seconds": duration.total_seconds() if duration is not None else None,
-        "progress_done": run.progress_done,
-        "progress_total": run.progress_total,
-        "progress": run_progress(run),
-        "counters": run.counters or {},
-        "message": run.message,
-    }
+    """A run for ``jobs runs --json``: the API's run resource with its counters, and the table's progress text."""
+    return {**run_resource(run, detail=("counters",)), "progress": run_progress(run)}
 
 
 def run_rows(
@@ -163,7 +148,7 @@ def run_rows(
     parent: Run | None = None,
 ):
     """The newest runs: top-level ones, or the subtasks of ``parent``."""
-    runs = Run.objects.select_related("job").newest_first()
+    runs = Run.objects.select_related("job", "started_by").newest_first()
     runs = runs.filter(parent=parent) if parent is not None else runs.top_level()
     if job is not None:
         runs = runs.filter(job=job)

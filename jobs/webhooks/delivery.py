@@ -34,7 +34,7 @@ def run_admin_url(run: Run) -> str:
 
 def deliveries_create(*, run_id: int) -> list[Delivery]:
     """One pending delivery per active webhook of the run's job that wants the run's status; return the new ones."""
-    run = Run.objects.select_related("job").filter(pk=run_id).first()
+    run = Run.objects.select_related("job", "started_by").filter(pk=run_id).first()
     if run is None or run.status not in Run.FINAL_STATUSES:
         return []
     webhooks = [w for w in Webhook.objects.filter(job_id=run.job_id, active=True) if run.status in (w.statuses or [])]

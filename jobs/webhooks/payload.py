@@ -7,6 +7,7 @@ import hmac
 import json
 
 from jobs.models import Run
+from jobs.runs.resource import RUN_DETAIL_FIELDS, run_resource
 
 SIGNATURE_HEADER = "X-Jobsite-Signature"
 EVENT = "run.ended"
@@ -15,33 +16,10 @@ STATUS_ICONS = {
 }
 
 
-def _time(value):
-    return value.isoformat() if value else None
-
-
 def run_json(run: Run, *, url: str) -> dict:
-    """The run resource: ids, job, status, trigger, times, arguments, progress, counters, message."""
-    duration = run.duration if run.started_at else None
-    return {
-        "id": run.pk,
-        "url": url,
-        "job": {"id": run.job_id, "title": run.job.title, "type": run.job.task_type},
-        "status": run.status,
-        "trigger": run.trigger,
-        "attempt": run.attempt,
-        "retry_of": run.retry_of_id,
-        "created_at": _time(run.created_at),
-        "started_at": _time(run.started_at),
-        "finished_at": _time(run.finished_at),
-        "due_at": _time(run.due_at),
-        "duration_seconds": round(duration.total_seconds(), 3) if duration is not None else None,
-        "arguments": run.args,
-        "progress": {"done": run.progress_done, "total": run.progress_total},
-        "counters": run.counters,
-        "errored_entries": len(run.errors or []),
-        "message": run.message,
-        "host": run.host,
-    }
+    """The API's run resource (``jobs.runs.resource``) with counters, errored entries, arguments,
+    due time and host of the detail resource, the job's type and the run page's ``url``."""
+    return {**run_resource(run, detail=RUN_DETAIL_FIELDS), "job_type": run.job.task_type, "url": url}
 
 
 def chat_text(run: Run, *, url: str) -> str:

@@ -98,7 +98,7 @@ def test_runs_piped_is_tab_separated_and_json_on_request():
     assert max(len(row) for row in out.splitlines()) < 160  # no padding to a fixed width
     out, _ = jobs("runs", "--json")
     data = json.loads(out)
-    assert [(r["id"], r["job"], r["status"], r["progress_done"], r["message"]) for r in data] == [
+    assert [(r["id"], r["job_title"], r["status"], r["progress_done"], r["message"]) for r in data] == [
         (run.pk, "Job A", "success", 15_000, "all\tgood\nreally")
     ]
     assert json.loads(jobs("runs", "--json", "--status", "failed")[0]) == []

@@ -51,7 +51,7 @@ def test_run_end_calls_the_webhook_in_the_worker_with_a_signed_run(celery_worker
     run.refresh_from_db()
     assert payload["event"] == "run.ended"
     assert payload["run"]["id"] == run.pk and payload["run"]["status"] == "success"
-    assert payload["run"]["job"] == {"id": job.pk, "title": "Hooked echo", "type": "test_echo"}
+    assert (payload["run"]["job"], payload["run"]["job_title"], payload["run"]["job_type"]) == (job.pk, "Hooked echo", "test_echo")
     assert payload["run"]["url"].endswith(f"/admin/jobs/run/{run.pk}/change/")
     assert payload["text"].startswith("✅ Hooked echo: run") and "success" in payload["text"]
     assert delivery.status == Delivery.Status.DELIVERED
