@@ -1,6 +1,7 @@
 """Shared fixtures: factories, and a real Celery worker on Redis for tests that cross the broker."""
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -76,6 +77,15 @@ def wait_for(predicate, timeout=30.0, interval=0.05, message="condition"):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def in_threads(function, calls) -> None:
+    """Call ``function(*args)`` for every ``args`` of ``calls``, each in a thread of its own; wait for them all."""
+    threads = [threading.Thread(target=function, args=args) for args in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 @pytest.fixture
