@@ -1,5 +1,7 @@
 """Shared fixtures: factories, and a real Celery worker on Redis for tests that cross the broker."""
 
+import contextlib
+import functools
 import os
 import threading
 import time
@@ -86,6 +88,25 @@ def in_threads(function, calls) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+@pytest.fixture
+def chain_ends(django_capture_on_commit_callbacks):
+    """``with chain_ends():`` around what ends runs; on leaving, the job types' ``chain_ended`` are called.
+
+    In a test's transaction nothing commits: the on-commit callbacks are captured, and only
+    the ``chain_ended`` calls among them are made (the others send messages to the broker).
+    """
+
+    @contextlib.contextmanager
+    def called():
+        with django_capture_on_commit_callbacks() as callbacks:
+            yield callbacks
+        for callback in callbacks:
+            if isinstance(callback, functools.partial) and getattr(callback.func, "__name__", "") == "chain_ended":
+                callback()
+
+    return called
 
 
 @pytest.fixture
