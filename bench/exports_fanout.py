@@ -5,7 +5,7 @@ the database ``jobsite_bench_exportfan`` are exported twice through a real Celer
 
     single run   a worker of concurrency 1, ``part_records=0``: the job's task writes the archive
     fan-out 2    a worker of concurrency 2, ``part_records=N/--parts``: the parent spawns the
-                 parts, both worker processes write them, the last one's worker joins them
+                 parts, both worker processes write them, then a join run (``spawn_finally``) joins them
 
 Time is the run's start to its end; peak RSS is VmHWM of each worker pool process, read
 from /proc after the run ended, before the worker stops. Archives go to
@@ -59,7 +59,7 @@ def _export(env: dict, *, until, concurrency: int, part_records: int) -> tuple[f
     run.refresh_from_db()
     export_file = ExportFile.objects.filter(run=run).first()
     size_mb = export_file.size / 1e6 if export_file else 0.0
-    children = Run.objects.filter(parent=run).count()
+    children = Run.objects.filter(parent=run, trigger=Run.Trigger.SUBTASK).count()
     note = f"{run.status}, {children} subtasks, archive {size_mb:.1f} MB, counters={run.counters}"
     return (run.finished_at - run.started_at).total_seconds(), peaks, note
 

@@ -4,15 +4,18 @@
 ``part_records`` by primary key (keyset: the pk at every ``part_records``-th row) and
 spawns ``exports.export_part`` for each; each part writes its records as whole gzip
 members of tar members without the end-of-archive marker (``ArchiveWriter.finish_part``)
-to ``exports/parts/<parent run id>/<index>.tgz-part`` in storage, and its deleted DOIs
-next to it. After the last part, ``export_join`` (``spawn_finally``) concatenates the
-parts in order, adds ``deleted.txt``, the one manifest and the end of the archive, and
-publishes it through the same path as a single-run export. Whatever happens, the parts
-are removed; a part that failed fails the export and nothing is published.
+to ``exports/parts/<first attempt's run id>/<index>.tgz-part`` in storage, and its deleted
+DOIs next to it. After the last part, ``export_join`` (``spawn_finally``, a run of its
+own) concatenates the parts in order, adds ``deleted.txt``, the one manifest and the end
+of the archive, and publishes it through the same path as a single-run export. A part
+that failed fails the export and nothing is published. The parts are named after the
+export's first attempt, so a retry (same arguments) reuses the parts that succeeded;
+``parts_delete`` removes them once no retry follows (``ExportRecords.chain_ended``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -34,6 +37,7 @@ from exports.services import (
 )
 from jobs import current_run
 from jobs.models import Run
+from jobs.runs.retries import attempt_ids
 
 logger = logging.getLogger(__name__)
 PART_TASK = "exports.export_part"
@@ -45,8 +49,8 @@ class ExportFailed(RuntimeError):
     """A part of a fanned-out export failed: the export publishes nothing."""
 
 
-def part_name(parent_run_id: int, index: int, suffix: str = "tgz-part") -> str:
-    return f"{PART_DIR}{parent_run_id}/{index:05d}.{suffix}"
+def part_name(first_run_id: int, index: int, suffix: str = "tgz-part") -> str:
+    return f"{PART_DIR}{first_run_id}/{index:05d}.{suffix}"
 
 
 def part_bounds(selected, part_records: int) -> list[int]:
@@ -71,11 +75,12 @@ def export_fan_out(*, serializer: str, since, until, include_deleted: bool, publ
     bounds = part_bounds(selected, part_records)
     if not bounds:
         return None
-    common = {"parent_run_id": run.run_id, "serializer": serializer, "since": since, "until": until,
+    # Every attempt gives its parts the same arguments: a retry reuses the parts that succeeded.
+    common = {"first_run_id": attempt_ids(run.run_id)[-1], "serializer": serializer, "since": since, "until": until,
               "include_deleted": include_deleted}
     # The join first: a part that ends before the last one is spawned still finds it stored.
-    run.spawn_finally(JOIN_TASK, {**common, "parts": len(bounds) + 1, "publish_empty": publish_empty,
-                                  "started": timezone.now().isoformat()})
+    run.spawn_finally(JOIN_TASK, {**common, "run_id": run.run_id, "parts": len(bounds) + 1,
+                                  "publish_empty": publish_empty, "started": timezone.now().isoformat()})
     starts = [None, *bounds]
     stops = [*bounds, None]
     for index, (first_pk, stop_pk) in enumerate(zip(starts, stops, strict=True)):
@@ -86,9 +91,9 @@ def export_fan_out(*, serializer: str, since, until, include_deleted: bool, publ
     return {"message": f"{len(starts)} parts of up to {part_records} records (subtasks)"}
 
 
-def export_part(*, parent_run_id: int, index: int, first_pk, stop_pk, serializer: str, since, until,
+def export_part(*, first_run_id: int, index: int, first_pk, stop_pk, serializer: str, since, until,
                 include_deleted: bool) -> dict:
-    """Write the records with ``first_pk <= pk < stop_pk`` as part ``index`` of the parent's archive."""
+    """Write the records with ``first_pk <= pk < stop_pk`` as part ``index`` of the export's archive."""
     module = serializers.get(serializer)
     selected = records_selected(since=since, until=until, include_deleted=include_deleted)
     if first_pk is not None:
@@ -100,32 +105,28 @@ def export_part(*, parent_run_id: int, index: int, first_pk, stop_pk, serializer
     try:
         counts = records_write(selected, module=module, archive=archive, deleted_list=deleted_list)
         archive.finish_part()
-        _save(part_name(parent_run_id, index), archive.file)
+        _save(part_name(first_run_id, index), archive.file)
         if include_deleted:
             deleted_list.seek(0)
-            _save(part_name(parent_run_id, index, "deleted"), deleted_list)
+            _save(part_name(first_run_id, index, "deleted"), deleted_list)
     finally:
         archive.close()
         deleted_list.close()
     return {"message": f"part {index + 1}: {counts['exported']} records, {counts['deleted']} deleted"}
 
 
-def export_join(*, parent_run_id: int, parts: int, serializer: str, since, until, include_deleted: bool,
+def export_join(*, run_id: int, first_run_id: int, parts: int, serializer: str, since, until, include_deleted: bool,
                 publish_empty: bool, started: str, children_ok: bool) -> dict:
-    """Join the parts into one published archive and record it; the parts are removed whatever happens."""
-    try:
-        if not children_ok:
-            raise ExportFailed("a part of the export failed or was cancelled: nothing published")
-        return _join(parent_run_id=parent_run_id, parts=parts, serializer=serializer, since=since, until=until,
-                     include_deleted=include_deleted, publish_empty=publish_empty, started=started)
-    finally:
-        parts_delete(parent_run_id)
+    """Join the parts of export run ``run_id`` into one published archive and record it.
 
-
-def _join(*, parent_run_id, parts, serializer, since, until, include_deleted, publish_empty, started) -> dict:
+    When a part failed nothing is published and the parts stay for a retry; the end of
+    the export's last attempt removes them.
+    """
+    if not children_ok:
+        raise ExportFailed("a part of the export failed or was cancelled: nothing published")
     module = serializers.get(serializer)
     counts = dict.fromkeys(COUNTS, 0)
-    for child in Run.objects.filter(parent_id=parent_run_id).values_list("counters", flat=True):
+    for child in Run.objects.filter(parent_id=run_id, task_name=PART_TASK).values_list("counters", flat=True):
         for key in COUNTS:
             counts[key] += int((child or {}).get(key, 0))
     if not (counts["exported"] or counts["deleted"] or publish_empty):
@@ -135,20 +136,20 @@ def _join(*, parent_run_id, parts, serializer, since, until, include_deleted, pu
     deleted_list = tempfile.TemporaryFile(prefix="jobsite-deleted-")
     try:
         for index in range(parts):
-            with default_storage.open(part_name(parent_run_id, index), "rb") as part:
+            with default_storage.open(part_name(first_run_id, index), "rb") as part:
                 archive.add_part(part)
             if include_deleted:
-                with default_storage.open(part_name(parent_run_id, index, "deleted"), "rb") as deleted:
+                with default_storage.open(part_name(first_run_id, index, "deleted"), "rb") as deleted:
                     deleted_list.write(deleted.read())
         deleted_list.seek(0)
         size, sha256, name = archive_complete(
             archive, module=module, arguments=arguments, counts=counts, started=dt.datetime.fromisoformat(started),
-            run_id=parent_run_id, deleted_list=deleted_list if include_deleted else None,
+            run_id=run_id, deleted_list=deleted_list if include_deleted else None,
         )
     finally:
         archive.close()
         deleted_list.close()
-    export_file = exportfile_record(name=name, run_id=parent_run_id, size=size, sha256=sha256, counts=counts,
+    export_file = exportfile_record(name=name, run_id=run_id, size=size, sha256=sha256, counts=counts,
                                     arguments=arguments)
     return {"message": exported_message(export_file)}
 
@@ -166,16 +167,18 @@ def _save(name: str, fileobj) -> None:
     default_storage.save(name, File(fileobj))
 
 
-def parts_delete(parent_run_id: int) -> None:
-    """Remove the stored parts of a run's export."""
-    folder = f"{PART_DIR}{parent_run_id}"
-    if not default_storage.exists(folder):
-        return
-    _dirs, files = default_storage.listdir(folder)
-    for filename in files:
-        default_storage.delete(f"{folder}/{filename}")
+def parts_delete(first_run_id: int) -> None:
+    """Remove the stored parts of an export (named after its first attempt); a part that will not go is logged."""
+    folder = f"{PART_DIR}{first_run_id}"
     try:
-        os.rmdir(default_storage.path(folder))  # local storage keeps empty folders
-    except (NotImplementedError, OSError):
-        pass
-    logger.info("export_parts_deleted run_id=%s files=%s", parent_run_id, len(files))
+        if not default_storage.exists(folder):
+            return
+        _dirs, files = default_storage.listdir(folder)
+        for filename in files:
+            default_storage.delete(f"{folder}/{filename}")
+        with contextlib.suppress(NotImplementedError, OSError):
+            os.rmdir(default_storage.path(folder))  # local storage keeps empty folders
+    except OSError as exc:  # the day-old purge (exportfiles_purge) removes what is left
+        logger.warning("export_parts_delete_failed run_id=%s error=%s", first_run_id, exc)
+        return
+    logger.info("export_parts_deleted run_id=%s files=%s", first_run_id, len(files))

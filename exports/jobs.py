@@ -98,6 +98,13 @@ class ExportRecords(RegisteredTask):
     arguments_schema = ExportArguments
 
     @classmethod
+    def chain_ended(cls, run_ids):
+        """No retry follows: the parts of a fanned-out export (kept for a retry until now) are removed."""
+        from exports.fanout import parts_delete  # when called: see export_records
+
+        parts_delete(run_ids[-1])
+
+    @classmethod
     def build_task_arguments(
         cls, job_obj, since=None, until=None, serializer="datacite-xml", include_deleted=False, publish_empty=False,
         part_records=PART_RECORDS,

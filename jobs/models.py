@@ -221,6 +221,7 @@ class Run(models.Model):
         API = "api", "API"
         RETRY = "retry", "Retry"
         SUBTASK = "subtask", "Subtask"
+        FINALLY = "finally", "After the subtasks"
 
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING, Status.CANCELLING)
     FINAL_STATUSES = (Status.SUCCESS, Status.PARTIAL_SUCCESS, Status.FAILED, Status.CANCELLED, Status.SKIPPED)
@@ -277,7 +278,8 @@ class Run(models.Model):
     awaiting_children = models.BooleanField(
         default=False, help_text="The task has returned; the run ends when its last subtask ends."
     )
-    # ``current_run().spawn_finally(task, kwargs)``: called once its last subtask has ended (jobs.runs.finishing).
+    # ``current_run().spawn_finally(task, kwargs)``: run as one more child (trigger ``finally``) once its
+    # last subtask has ended (jobs.runs.finishing).
     then_task = models.CharField("task after the subtasks", max_length=200, blank=True)
     then_args = models.JSONField(default=dict, blank=True)
 
@@ -300,6 +302,10 @@ class Run(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["job", "due_at"], condition=models.Q(due_at__isnull=False), name="run_one_per_job_due_at"
+            ),
+            # A parent's step after its subtasks is started once.
+            models.UniqueConstraint(
+                fields=["parent"], condition=models.Q(trigger="finally"), name="run_one_finally_per_parent"
             ),
         ]
 

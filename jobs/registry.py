@@ -38,6 +38,15 @@ class RegisteredTask:
         return kwargs
 
     @classmethod
+    def chain_ended(cls, run_ids: list[int]) -> None:
+        """A run of this type has ended and no retry of it will follow (success, cancel, or the last attempt).
+
+        ``run_ids``: the ids of its attempts, this run's first and the first attempt's last.
+        Override it to remove what the attempts left for a retry (files of their subtasks).
+        It is called once the run's end has committed; an exception is logged, not raised.
+        """
+
+    @classmethod
     def schema(cls) -> Schema:
         """Return a schema instance built from ``arguments_schema`` (cached per class)."""
         cached = cls.__dict__.get("_schema_instance")

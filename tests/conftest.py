@@ -1,6 +1,9 @@
 """Shared fixtures: factories, and a real Celery worker on Redis for tests that cross the broker."""
 
+import contextlib
+import functools
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -76,6 +79,34 @@ def wait_for(predicate, timeout=30.0, interval=0.05, message="condition"):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def in_threads(function, calls) -> None:
+    """Call ``function(*args)`` for every ``args`` of ``calls``, each in a thread of its own; wait for them all."""
+    threads = [threading.Thread(target=function, args=args) for args in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+@pytest.fixture
+def chain_ends(django_capture_on_commit_callbacks):
+    """``with chain_ends():`` around what ends runs; on leaving, the job types' ``chain_ended`` are called.
+
+    In a test's transaction nothing commits: the on-commit callbacks are captured, and only
+    the ``chain_ended`` calls among them are made (the others send messages to the broker).
+    """
+
+    @contextlib.contextmanager
+    def called():
+        with django_capture_on_commit_callbacks() as callbacks:
+            yield callbacks
+        for callback in callbacks:
+            if isinstance(callback, functools.partial) and getattr(callback.func, "__name__", "") == "chain_ended":
+                callback()
+
+    return called
 
 
 @pytest.fixture

@@ -174,6 +174,11 @@ class FanOut(RegisteredTask):
         "raise_after": fields.Boolean(load_default=False),
         "then": fields.String(load_default=""),
     }
+    chains_ended: list = []  # what chain_ended was given, in order
+
+    @classmethod
+    def chain_ended(cls, run_ids):
+        FanOut.chains_ended.append(run_ids)
 
 
 class Counted(RegisteredTask):

@@ -239,3 +239,8 @@ class OrcidNames(_VocabularyJob):
     def build_task_arguments(cls, job_obj, fan_out=True, chunk_records=ORCID_CHUNK_RECORDS, **kwargs):
         arguments = super().build_task_arguments(job_obj, **kwargs)
         return {**arguments, "fan_out": fan_out, "chunk_records": chunk_records}
+
+    @classmethod
+    def chain_ended(cls, run_ids):
+        """No retry follows: the chunks its subtasks could not delete (a lost worker, a cancel) are removed."""
+        orcidfanout.chunks_left_delete(run_ids)

@@ -6,7 +6,9 @@ sequential part: gzip) and hand blocks of whole tar members (``readers.orcidtar`
 cuts it into chunk files of ``chunk_records`` records in storage (``vocabularies.chunks``,
 frames of ``readers.orcidframes``) and spawns one subtask per chunk; ``orcid_chunk_import``
 (the subtask) imports its chunk, parsed by forked parsers that share it by groups, and
-deletes it whether it succeeds or fails.
+deletes it whether it succeeds or fails. The chunks that no subtask could delete (a lost
+worker, a cancel) are removed when the run ends with no retry to follow
+(``OrcidNames.chain_ended``), or by the next attempt before it cuts the dump again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from jobs import current_run
 from jobs.models import Run
 from jobs.runs.ending import run_end
+from jobs.runs.retries import attempt_ids
 from vocabularies import targets
 from vocabularies.batches import Feed
 from vocabularies.chunks import CHUNK_DIR, chunk_delete, chunk_local, chunk_save, chunk_storage
@@ -65,18 +68,14 @@ def fan_out_wanted(path: Path, *, chunk_records: int, max_member_bytes: int | No
     return False
 
 
-def _attempts(run_id) -> list:
-    """The ids of this run and of the runs it retries, newest first."""
-    ids = [run_id]
-    while (earlier := Run.objects.filter(pk=ids[-1]).values_list("retry_of_id", flat=True).first()) is not None:
-        ids.append(earlier)
-    return ids
+def chunks_left_delete(run_ids: list) -> None:
+    """Remove the chunks that subtasks of these runs left: cancelled ones, and ones whose worker was lost.
 
-
-def _leftovers_delete(attempts: list) -> None:
-    """Remove the chunks of earlier attempts' subtasks that were cancelled before they started."""
+    A chunk subtask that ends by itself removes its chunk; one the reaper failed (its worker
+    killed) or that was cancelled before it started cannot. A chunk already gone is no error.
+    """
     names = Run.objects.filter(
-        parent_id__in=attempts[1:], status=Run.Status.CANCELLED, started_at__isnull=True, task_name=CHUNK_TASK,
+        parent_id__in=run_ids, status__in=[Run.Status.FAILED, Run.Status.CANCELLED], task_name=CHUNK_TASK,
     ).values_list("args__chunk", flat=True)
     for name in names:
         if isinstance(name, str) and name.startswith(CHUNK_DIR):
@@ -94,8 +93,8 @@ def orcid_fan_out(*, path: Path, since: dt.datetime | None, dry_run: bool, chunk
                   max_member_bytes: int | None) -> dict:
     """Cut the .tar.gz into chunk files in storage and spawn ``chunk_task`` for each (this run's subtasks)."""
     run = current_run()
-    attempts = _attempts(run.run_id) if run.run_id is not None else [None]
-    _leftovers_delete(attempts)
+    attempts = attempt_ids(run.run_id) if run.run_id is not None else [None]
+    chunks_left_delete(attempts[1:])  # so that this attempt's chunks get the same names again
     prefix = _chunk_prefix(attempts[-1], path, since, dry_run)
     items = orcid_members(path, progress=run.progress, max_member_bytes=max_member_bytes)
     spawned: list[tuple[Run, str]] = []

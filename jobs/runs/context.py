@@ -81,12 +81,13 @@ class RunHandle:
         return child
 
     def spawn_finally(self, task, kwargs: dict | None = None):
-        """Call ``task(**kwargs, children_ok=...)`` once the last subtask of this run has ended.
+        """Run ``task(**kwargs, children_ok=...)`` once the last subtask of this run has ended.
 
-        ``children_ok`` says whether every subtask succeeded (errored entries allowed). It
-        runs before this run's end is computed; if it raises, this run ends ``failed`` with
-        its message, and its returned ``message`` heads the run's message. Outside a run
-        the subtasks were called in place: the task is called at once.
+        It runs as one more child run (trigger ``finally``) on any worker, before this run
+        ends; ``children_ok`` says whether every subtask succeeded (errored entries
+        allowed). If it fails, this run ends ``failed`` with its message; its returned
+        ``message`` heads the run's message. A cancelled run does not start it. Outside a
+        run the subtasks were called in place: the task is called at once.
         """
         if self._finisher is None:
             return task(**(kwargs or {}), children_ok=True)

@@ -6,7 +6,7 @@ could not start, the caller names the statuses it ends the run from and the fina
 status with its fields; ``run_end`` records it and, only if this caller won, does what
 follows: for a top-level run the follow-ups (retry, release of a held run, notification,
 slow alert); for a subtask, its parent's progress and, after its last child, the
-parent's own end (through ``run_end`` again).
+parent's then-run (``jobs.runs.finishing``) or its own end (through ``run_end`` again).
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from jobs import conf
 from jobs.models import Job, Run
 from jobs.runs.fanin import CHILD_FIELDS, parent_outcome
-from jobs.runs.finishing import then_call
+from jobs.runs.finishing import then_run_start
 from jobs.runs.followups import run_followups
 from jobs.runs.status import run_transition
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
+Trigger = Run.Trigger
 UNKNOWN = object()
 
 
@@ -83,7 +84,9 @@ def run_await_children(*, run_id: int, **fields) -> bool:
 
 def parent_progress(*, parent_id: int) -> None:
     """One UPDATE: the waiting parent's progress and message from its children's statuses."""
-    children = Run.objects.filter(parent_id=OuterRef("pk")).order_by().values("parent_id")
+    children = (
+        Run.objects.filter(parent_id=OuterRef("pk")).exclude(trigger=Trigger.FINALLY).order_by().values("parent_id")
+    )
     total = Coalesce(Subquery(children.annotate(n=Count("pk")).values("n")), 0, output_field=IntegerField())
     done = Coalesce(
         Subquery(children.filter(status__in=Run.FINAL_STATUSES).annotate(n=Count("pk")).values("n")), 0,
@@ -100,11 +103,12 @@ def parent_progress(*, parent_id: int) -> None:
 
 
 def parent_try_end(*, parent_id: int) -> bool:
-    """End a parent whose task has returned and whose children have all ended.
+    """End a parent whose task has returned and whose children have all ended; return whether it ended.
 
     Called after every child's end and when the parent's task returns; whichever comes
-    last sees no active child, and the parent's row lock lets one caller end it. A
-    then-task (``spawn_finally``) is called first; if it fails, the parent ends failed.
+    last sees no active child, and the parent's row lock lets one caller decide. A parent
+    with a then-task (``spawn_finally``) first gets its then-run, started once and sent on
+    commit (the lock is not held while it works); the parent ends after it.
     """
     with transaction.atomic():
         parent = (
@@ -115,26 +119,34 @@ def parent_try_end(*, parent_id: int) -> bool:
         )
         if parent is None or Run.objects.filter(parent_id=parent_id, status__in=Run.ACTIVE_STATUSES).exists():
             return False
-        children = list(Run.objects.filter(parent_id=parent_id).order_by("pk").values(*CHILD_FIELDS))
+        rows = list(Run.objects.filter(parent_id=parent_id).order_by("pk").values(*CHILD_FIELDS))
+        children = [row for row in rows if row["trigger"] != Trigger.FINALLY]
+        then = next((row for row in rows if row["trigger"] == Trigger.FINALLY), None)
+        cancelling = parent.status == Status.CANCELLING
+        if parent.then_task and then is None and not cancelling:
+            then = _then_start(parent, children)
+            if then is None:
+                return False  # the parent ends after its then-run
         own_status = Status.PARTIAL_SUCCESS if parent.errors or parent.counters.get("errored") else Status.SUCCESS
         outcome = parent_outcome(
             own_status=own_status, own_counters=parent.counters, own_errors=parent.errors, children=children,
-            cancelling=parent.status == Status.CANCELLING, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"),
+            cancelling=cancelling, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"), then=then,
         )
-        status, message = outcome.status, outcome.message
-        if parent.then_task:
-            children_ok = status != Status.CANCELLED and all(
-                child["status"] in (Status.SUCCESS, Status.PARTIAL_SUCCESS) for child in children
-            )
-            returned, said = then_call(parent=parent, children_ok=children_ok)
-            if not returned and status != Status.CANCELLED:
-                status = Status.FAILED
-            message = f"{said} ({message})" if said else message
         return run_end(
-            run_id=parent_id, from_statuses=[parent.status], to_status=status, job=parent.job,
-            parent_id=parent.parent_id, message=message, counters=outcome.counters, errors=outcome.errors,
+            run_id=parent_id, from_statuses=[parent.status], to_status=outcome.status, job=parent.job,
+            parent_id=parent.parent_id, message=outcome.message, counters=outcome.counters, errors=outcome.errors,
             progress_done=outcome.children, progress_total=outcome.children,
         )
+
+
+def _then_start(parent: Run, children: list[dict]) -> dict | None:
+    """Start the parent's then-run (None); when it cannot start, the failed step the parent ends with."""
+    children_ok = all(child["status"] in (Status.SUCCESS, Status.PARTIAL_SUCCESS) for child in children)
+    if then_run_start(parent=parent, children_ok=children_ok) is not None:
+        Run.objects.filter(pk=parent.pk).update(message=f"{len(children)} subtasks ended; then {parent.then_task}")
+        return None
+    return {"id": None, "status": Status.FAILED, "counters": {}, "errors": [],
+            "message": f"{parent.then_task} (after the subtasks) could not start: the job type is not installed"}
 
 
 def _queued_children_cancel(*, parent_id: int) -> None:

@@ -1,34 +1,39 @@
-"""The task a parent run calls after its last subtask (``current_run().spawn_finally``).
+"""The step a parent run takes after its last subtask (``current_run().spawn_finally``): its then-run.
 
-``jobs.runs.ending.parent_try_end`` calls it, under the parent's row lock, once every
-child has ended and before the parent's end is computed: a join of the children's
-results, or their clean-up when one of them failed. Like ``jobs.runs.execution``, this
-is a place where any failure of a job's code becomes a failed run.
+``jobs.runs.ending.parent_try_end`` decides, under the parent's row lock, that every
+child has ended; it then starts the parent's ``then_task`` as one more child run (trigger
+``finally``, at most one per parent), sent when that transaction commits. The join runs
+on any worker through ``run_execute`` like every run (its own logs, heartbeats, time
+limits and reaper), and no lock is held while it works. Its end, like every child's,
+comes back to ``parent_try_end``, which then ends the parent (``jobs.runs.fanin``).
 """
 
 from __future__ import annotations
 
 import logging
 
-from celery import current_app
-from django.db import transaction
-
+from jobs.exceptions import JobTypeUnavailable
 from jobs.models import Run
+from jobs.runs.services import run_create
 
 logger = logging.getLogger(__name__)
+THEN_TITLE = "after the subtasks"
 
 
-def then_call(*, parent: Run, children_ok: bool) -> tuple[bool, str]:
-    """Call ``parent``'s then-task with ``children_ok``; return (whether it returned, its message or error)."""
-    task = current_app.tasks.get(parent.then_task)
-    if task is None:
-        return False, f"Task {parent.then_task!r} (after the subtasks) is not registered in this worker."
+def then_run_start(*, parent: Run, children_ok: bool) -> Run | None:
+    """Create the child run that calls ``parent``'s then-task with ``children_ok``; None when it cannot be.
+
+    ``children_ok`` says whether every subtask succeeded (errored entries allowed). Call it
+    holding the parent's row lock, once every other child has ended.
+    """
     try:
-        with transaction.atomic():  # a failed database write rolls back to here, not the caller's transaction
-            result = task(**(parent.then_args or {}), children_ok=children_ok)
-    except Exception as exc:  # noqa: BLE001 - a job's code failing ends its run failed, with the message
-        logger.error("then_failed run_id=%s task=%s error=%s: %s", parent.pk, parent.then_task, type(exc).__name__, exc)
-        return False, f"{type(exc).__name__}: {exc}".strip()
-    logger.info("then_done run_id=%s task=%s children_ok=%s", parent.pk, parent.then_task, children_ok)
-    message = result.get("message") if isinstance(result, dict) else None
-    return True, str(message or "")
+        run = run_create(
+            job=parent.job, task_args={**(parent.then_args or {}), "children_ok": children_ok},
+            trigger=Run.Trigger.FINALLY, parent=parent, task_name=parent.then_task, title=THEN_TITLE,
+        )
+    except JobTypeUnavailable as exc:
+        logger.error("then_impossible run_id=%s task=%s error=%s", parent.pk, parent.then_task, exc)
+        return None
+    logger.info("then_started run_id=%s parent_id=%s task=%s children_ok=%s", run.pk, parent.pk, parent.then_task,
+                children_ok)
+    return run

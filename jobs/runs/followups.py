@@ -2,20 +2,23 @@
 
 Called only by ``jobs.runs.ending``, exactly once per run: only the caller that won the
 compare-and-set to a final status gets here. Apps above the lifecycle (the webhooks)
-register an end listener instead of being imported here.
+register an end listener instead of being imported here. When no retry follows, the job
+type's ``chain_ended`` (``jobs.registry``) is called once the end has committed.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Protocol
 
 from django.db import transaction
 
 from jobs.models import Job, Run
+from jobs.registry import RegisteredTask
 from jobs.runs.dispatch import run_enqueue
 from jobs.runs.notifications import run_notify
-from jobs.runs.retries import retry_schedule
+from jobs.runs.retries import attempt_ids, retry_schedule
 
 logger = logging.getLogger(__name__)
 Status = Run.Status
@@ -38,11 +41,20 @@ def end_listener_register(listener: EndListener) -> None:
         _listeners.append(listener)
 
 
+def _chain_end_hook(job: Job):
+    """The job type's own ``chain_ended``, or None (no query: the registry is in memory)."""
+    registered = job.registered_task
+    if registered is None or registered.chain_ended.__func__ is RegisteredTask.chain_ended.__func__:
+        return None
+    return registered.chain_ended
+
+
 def _needs_followup(status: str, job: Job) -> bool:
     return bool(
         (status == Status.FAILED and job.max_retries)
         or job.overlap_policy == Job.OverlapPolicy.QUEUE
         or (job.notify_emails or "").strip()
+        or _chain_end_hook(job) is not None
         or any(listener.wants(status, job.pk) for listener in _listeners)
     )
 
@@ -64,6 +76,10 @@ def run_followups(*, run_id: int, status: str | None = None, job: Job | None = N
         for listener in _listeners:
             if listener.wants(run.status, run.job_id):
                 listener.ended(run)
+        hook = _chain_end_hook(run.job)
+        if hook is not None:
+            # After the commit: files it removes are gone only once the end is stored.
+            transaction.on_commit(functools.partial(hook, attempt_ids(run.pk)), robust=True)
 
 
 def held_run_release(*, job_id: int) -> Run | None:

@@ -42,6 +42,14 @@ def retry_schedule(*, run: Run) -> Run | None:
     return retry
 
 
+def attempt_ids(run_id: int) -> list[int]:
+    """The ids of this run and of the runs it retries, newest first: the first attempt's is last."""
+    ids = [run_id]
+    while (earlier := Run.objects.filter(pk=ids[-1]).values_list("retry_of_id", flat=True).first()) is not None:
+        ids.append(earlier)
+    return ids
+
+
 def run_chain(run: Run) -> list[Run]:
     """The run's retry chain, first attempt first: the runs it retried and the retries that followed."""
     chain = [run]

@@ -6,8 +6,9 @@ and executed by any worker through the same execution path as every run. When th
 parent's task returns, the parent stays ``running`` ("waiting for 12 of 40 subtasks")
 without holding a worker slot; ``jobs.runs.ending`` ends it when its last child ends.
 
-This module holds the spawn service; ``jobs.runs.fanin`` the pure rule that turns the
-children's outcomes into the parent's; the parent's end goes through ``run_end`` like every run.
+This module holds the spawn service; ``jobs.runs.finishing`` the step after the last
+subtask; ``jobs.runs.fanin`` the pure rule that turns the children's outcomes into the
+parent's; the parent's end goes through ``run_end`` like every run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 from jobs.arguments import to_json_safe
 from jobs.models import Run
 from jobs.runs.ending import run_end
+from jobs.runs.retries import attempt_ids
 from jobs.runs.services import run_create, run_unstarted_create
 
 logger = logging.getLogger(__name__)
@@ -32,15 +34,12 @@ def _task_name(task) -> str:
 
 def _earlier_success(parent: Run, task_name: str, args: dict, title: str) -> Run | None:
     """The succeeded child of an earlier attempt of ``parent`` with the same task, arguments and title."""
-    attempt_ids = []
-    current = parent
-    while current.retry_of_id is not None:
-        attempt_ids.append(current.retry_of_id)
-        current = Run.objects.only("id", "retry_of_id").get(pk=current.retry_of_id)
-    if not attempt_ids:
+    if parent.retry_of_id is None:
         return None
     return (
-        Run.objects.filter(parent_id__in=attempt_ids, task_name=task_name, title=title, args=args, status=Status.SUCCESS)
+        Run.objects.filter(parent_id__in=attempt_ids(parent.retry_of_id), task_name=task_name, title=title, args=args,
+                           status=Status.SUCCESS)
+        .exclude(trigger=Run.Trigger.FINALLY)
         .order_by("-pk")
         .first()
     )
@@ -71,7 +70,7 @@ def subtask_spawn(*, parent: Run, task, kwargs: dict | None = None, title: str =
 
 
 def subtask_finally_set(*, parent: Run, task, kwargs: dict | None = None) -> None:
-    """Store ``task(**kwargs)`` on ``parent``: ``jobs.runs.finishing`` calls it after its last subtask."""
+    """Store ``task(**kwargs)`` on ``parent``: ``jobs.runs.finishing`` starts it as a run after its last subtask."""
     task_name = _task_name(task)
     Run.objects.filter(pk=parent.pk).update(then_task=task_name, then_args=to_json_safe(kwargs or {}))
     logger.info("subtask_finally_set run_id=%s task=%s", parent.pk, task_name)

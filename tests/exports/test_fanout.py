@@ -6,6 +6,7 @@ import json
 import os
 import tarfile
 import time
+from collections import Counter
 
 import pytest
 from django.core.files.base import ContentFile
@@ -17,6 +18,7 @@ from exports.models import ExportFile
 from exports.serializers import datacite_xml
 from exports.services import exportfiles_purge, records_export
 from jobs.models import Run
+from jobs.runs.cancel import run_cancel
 from jobs.runs.execution import run_execute
 from jobs.runs.services import run_create
 from tests.conftest import wait_for
@@ -49,15 +51,23 @@ def _files(media) -> list:
     return sorted(str(p.relative_to(media)) for p in media.rglob("*") if p.is_file())
 
 
-def _fanned_out(args: dict) -> tuple[Run, list[Run]]:
-    parent = run_create(job=JobFactory(task_type="export_records"), args=args)
+def _fanned_out(args: dict, job=None) -> tuple[Run, list[Run]]:
+    parent = run_create(job=job or JobFactory(task_type="export_records"), args=args)
     assert run_execute(run_id=parent.pk) == Status.RUNNING
     children = list(Run.objects.filter(parent=parent).order_by("pk"))
     return parent, children
 
 
+def _join(parent: Run, chain_ends) -> str:
+    """Execute the export's join: the run its parent starts after the last part."""
+    then = Run.objects.get(parent=parent, trigger=Run.Trigger.FINALLY)
+    assert then.task_name == "exports.export_join" and then.status == Status.QUEUED
+    with chain_ends():
+        return run_execute(run_id=then.pk)
+
+
 @pytest.mark.django_db
-def test_the_fanned_out_archive_holds_the_members_and_bytes_of_the_single_run(media):
+def test_the_fanned_out_archive_holds_the_members_and_bytes_of_the_single_run(media, chain_ends):
     _records(23, deleted={4, 17})
     args = {"serializer": "datacite-xml", "include_deleted": True, "since": (T0 - dt.timedelta(days=1)).isoformat()}
     single = run_create(job=JobFactory(task_type="export_records"), args={**args, "part_records": 0})
@@ -70,6 +80,7 @@ def test_the_fanned_out_archive_holds_the_members_and_bytes_of_the_single_run(me
     assert {c.task_name for c in children} == {"exports.export_part"}
     for child in reversed(children):  # any order: the join puts the parts in order
         assert run_execute(run_id=child.pk) == Status.SUCCESS
+    assert _join(parent, chain_ends) == Status.SUCCESS
     parent.refresh_from_db()
     assert parent.status == Status.SUCCESS, parent.message
     assert parent.message.startswith("exported 21 records to ")
@@ -86,7 +97,7 @@ def test_the_fanned_out_archive_holds_the_members_and_bytes_of_the_single_run(me
 
 
 @pytest.mark.django_db
-def test_a_part_that_fails_fails_the_export_and_leaves_no_file(media, monkeypatch):
+def test_a_part_that_fails_fails_the_export_and_leaves_no_file(media, monkeypatch, chain_ends):
     _records(12)
     serialize = datacite_xml.serialize
 
@@ -100,11 +111,77 @@ def test_a_part_that_fails_fails_the_export_and_leaves_no_file(media, monkeypatc
     assert len(children) == 3
     statuses = [run_execute(run_id=child.pk) for child in children]
     assert statuses == [Status.SUCCESS, Status.FAILED, Status.SUCCESS]
+    assert _join(parent, chain_ends) == Status.FAILED
     parent.refresh_from_db()
     assert parent.status == Status.FAILED
     assert "a part of the export failed" in parent.message
     assert not ExportFile.objects.exists()
     assert _files(media) == []
+
+
+@pytest.mark.django_db
+def test_a_retried_export_reuses_the_parts_that_succeeded_and_publishes_the_single_run_archive(
+    media, monkeypatch, chain_ends
+):
+    _records(12, deleted={2})
+    args = {"serializer": "datacite-xml", "include_deleted": True, "since": (T0 - dt.timedelta(days=1)).isoformat()}
+    single = run_create(job=JobFactory(task_type="export_records"), args={**args, "part_records": 0})
+    assert run_execute(run_id=single.pk) == Status.SUCCESS
+    single.refresh_from_db()
+    expected = ExportFile.objects.get(run=single)
+    serialize = datacite_xml.serialize
+    calls = Counter()
+
+    def fails_the_first_time(record):
+        calls[record["doi"]] += 1
+        if record["doi"] == "10.82433/fan-007" and calls[record["doi"]] == 1:
+            raise RuntimeError("disk on fire")
+        return serialize(record)
+
+    monkeypatch.setattr(datacite_xml, "serialize", fails_the_first_time)
+    job = JobFactory(task_type="export_records", max_retries=1, retry_backoff_seconds=0)
+    first, children = _fanned_out({**args, "part_records": 4}, job=job)
+    assert [run_execute(run_id=child.pk) for child in children] == [Status.SUCCESS, Status.FAILED, Status.SUCCESS]
+    assert _join(first, chain_ends) == Status.FAILED
+    first.refresh_from_db()
+    assert first.status == Status.FAILED and "a part of the export failed" in first.message
+    retry = Run.objects.get(retry_of=first)
+    # Kept for the retry: the parts of the children that succeeded.
+    assert _files(media / PART_DIR) == [f"{first.pk}/{n}" for n in
+                                        ("00000.deleted", "00000.tgz-part", "00002.deleted", "00002.tgz-part")]
+
+    assert run_execute(run_id=retry.pk) == Status.RUNNING
+    reused, again, reused_too = Run.objects.filter(parent=retry).order_by("pk")
+    for child, earlier in ((reused, children[0]), (reused_too, children[2])):
+        assert (child.status, child.started_at, child.args) == (Status.SUCCESS, None, earlier.args)
+        assert child.message == f"succeeded in run {earlier.pk} of an earlier attempt"
+    assert again.status == Status.QUEUED and again.args == children[1].args
+    assert run_execute(run_id=again.pk) == Status.SUCCESS
+    assert _join(retry, chain_ends) == Status.SUCCESS
+    retry.refresh_from_db()
+    assert retry.status == Status.SUCCESS, retry.message
+    joined = ExportFile.objects.get(run=retry)
+    assert _members(joined.name) == _members(expected.name)
+    assert _manifest_counts(joined.name) == _manifest_counts(expected.name) == {"exported": 11, "deleted": 1, "errored": 0}
+    assert retry.counters == single.counters
+    # Only the records of the part that failed were written again.
+    assert sorted(doi for doi, n in calls.items() if n > 1) == [f"10.82433/fan-{i:03d}" for i in range(4, 8)]
+    assert max(calls.values()) == 2
+    assert _files(media) == sorted([expected.name, joined.name])  # no part left
+
+
+@pytest.mark.django_db
+def test_a_cancelled_export_leaves_no_part(media, chain_ends):
+    _records(12)
+    parent, children = _fanned_out({"part_records": 4, "since": (T0 - dt.timedelta(days=1)).isoformat()})
+    assert run_execute(run_id=children[0].pk) == Status.SUCCESS
+    assert _files(media) == [f"{PART_DIR}{parent.pk}/00000.tgz-part"]
+    with chain_ends():
+        run_cancel(run=parent)
+    parent.refresh_from_db()
+    assert parent.status == Status.CANCELLED and parent.message == "3 subtasks: 2 cancelled, 1 success"
+    assert not Run.objects.filter(parent=parent, trigger=Run.Trigger.FINALLY).exists()
+    assert _files(media) == [] and not ExportFile.objects.exists()
 
 
 @pytest.mark.django_db
@@ -129,10 +206,13 @@ def test_the_fanned_out_export_through_the_worker_publishes_the_single_run_archi
                  message="the fanned-out export to end")
         parent.refresh_from_db()
         assert parent.status == Status.SUCCESS, parent.message
-        assert Run.objects.filter(parent=parent, status=Status.SUCCESS).count() == 4
+        children = Run.objects.filter(parent=parent, status=Status.SUCCESS)
+        assert children.filter(trigger=Run.Trigger.SUBTASK).count() == 4
+        assert children.get(trigger=Run.Trigger.FINALLY).task_name == "exports.export_join"
         joined = ExportFile.objects.get(run=parent)
         assert _members(joined.name) == _members(expected.name)
-        assert not default_storage.exists(f"{PART_DIR}{parent.pk}")
+        # Removed right after the end's commit (``chain_ended``): the end may be seen a moment before.
+        wait_for(lambda: not default_storage.exists(f"{PART_DIR}{parent.pk}"), timeout=10, message="the parts removed")
     finally:
         for export_file in ExportFile.objects.all():
             default_storage.delete(export_file.name)

@@ -2,14 +2,18 @@
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from jobs.models import Run
 from jobs.runs import context
+from jobs.runs.cancel import run_cancel
 from jobs.runs.ending import run_end
 from jobs.runs.execution import run_execute
+from jobs.runs.reaper import runs_reap
 from jobs.runs.services import run_create
 from tests.conftest import wait_for
 from tests.factories import JobFactory
@@ -112,6 +116,40 @@ def test_a_chunk_that_fails_is_deleted_and_the_parent_ends_partial(dump, media):
     parent.refresh_from_db()
     assert parent.status == Status.PARTIAL_SUCCESS and parent.message.startswith("3 subtasks: 1 failed")
     assert set(Name.objects.values_list("orcid_id", flat=True)) >= {f"0000-0001-0000-{n:04d}" for n in (100, 299)}
+    assert _chunks_left(media) == []
+
+
+@pytest.mark.django_db
+def test_the_chunk_of_a_subtask_whose_worker_was_lost_is_deleted_when_the_parent_ends(dump, media, settings,
+                                                                                      chain_ends):
+    settings.JOBS_LOST_RUN_SECONDS = 60
+    parent = run_create(job=JobFactory(task_type="orcid_names"), args={"source": dump, "chunk_records": 100})
+    run_execute(run_id=parent.pk)
+    lost, *others = Run.objects.filter(parent=parent).order_by("pk")
+    for child in others:
+        assert run_execute(run_id=child.pk) == Status.SUCCESS
+    assert _chunks_left(media) == [Path(lost.args["chunk"]).name]
+    # Its worker was killed (SIGKILL) while it imported: no heartbeat since, and its chunk is still stored.
+    lost_at = timezone.now() - dt.timedelta(minutes=2)
+    Run.objects.filter(pk=lost.pk).update(status=Status.RUNNING, started_at=lost_at, heartbeat_at=lost_at)
+    with chain_ends():
+        assert runs_reap()["lost"] == 1
+    lost.refresh_from_db()
+    parent.refresh_from_db()
+    assert lost.status == Status.FAILED and lost.message.startswith("worker lost")
+    assert parent.status == Status.PARTIAL_SUCCESS and parent.message == "3 subtasks: 1 failed, 2 success"
+    assert _chunks_left(media) == []
+
+
+@pytest.mark.django_db
+def test_a_cancelled_import_leaves_no_chunk(dump, media, chain_ends):
+    parent = run_create(job=JobFactory(task_type="orcid_names"), args={"source": dump, "chunk_records": 100})
+    run_execute(run_id=parent.pk)
+    assert len(_chunks_left(media)) == 3
+    with chain_ends():
+        run_cancel(run=parent)
+    parent.refresh_from_db()
+    assert parent.status == Status.CANCELLED and parent.message == "3 subtasks: 3 cancelled"
     assert _chunks_left(media) == []
 
 

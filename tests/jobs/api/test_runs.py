@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from jobs.api.models import IdempotencyKey
 from jobs.models import Run
+from tests.conftest import in_threads
 from tests.factories import JobFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,11 +132,7 @@ def test_concurrent_requests_with_one_key_create_one_run(operator):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=call, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(call, [(c,) for c in clients])
     assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
     assert len({a.json()["id"] for a in answers}) == 1 and Run.objects.filter(job=job).count() == 1
 

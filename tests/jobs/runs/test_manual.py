@@ -10,6 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from jobs.models import Job, Run
+from tests.conftest import in_threads
 
 QUEUE = "jobsite-test-manual"  # no worker consumes it: the runs stay active
 CLICKS = 20
@@ -51,11 +52,7 @@ def _click_together(live_server, admin_user, job, extra: dict) -> list[int]:
         start.wait()
         codes.append(session.post(url, data={**form, **extra}, allow_redirects=False).status_code)
 
-    threads = [threading.Thread(target=click, args=pair) for pair in zip(sessions, forms, strict=True)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(click, zip(sessions, forms, strict=True))
     return codes
 
 
