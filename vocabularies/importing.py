@@ -194,6 +194,7 @@ def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork,
         if writer.stored is not None:
             options["stored"] = writer.stored.hashes
     read = skipped = 0
+    batches = None
     try:
         if fork:
             def produce(source):
@@ -219,6 +220,10 @@ def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork,
             read, skipped = read + batch.read, skipped + batch.skipped
             writer.write(batch)
     finally:
+        if hasattr(batches, "close"):
+            # Forked parsers end here, on any error too (a generator left to the garbage
+            # collector lives as long as the traceback that holds this frame).
+            batches.close()
         if hasattr(records, "close"):
             records.close()  # stop the reader (threads, files) now, not when garbage-collected
         writer.close()

@@ -143,7 +143,7 @@ def run_execute(*, run_id: int) -> str | None:
     final["counters"] = counters_merged(final["counters"])
     status = final.pop("status")
     # A task that lost the database ends when it answers again, on a new connection.
-    _database_wait(run.pk)
+    _database_wait(run.pk, failed=status == Status.FAILED)
     # The last log lines and the final status share one commit (a commit waits for the disk).
     with transaction.atomic():
         logs.store()
@@ -283,14 +283,16 @@ def _connection_lost(exc: BaseException) -> bool:
     return False
 
 
-def _database_wait(run_id: int):
+def _database_wait(run_id: int, *, failed: bool):
     """After a lost connection, wait (up to ``JOBS_DATABASE_WAIT_SECONDS``) for the database to answer again.
 
     The run's end is then written at once on a new connection, with the real cause,
-    instead of the reaper's "worker lost" a minute later.
+    instead of the reaper's "worker lost" a minute later. A failed run's connection is
+    checked even without an error of its own: the task may have lost the database on
+    another thread's connection (an import's writer thread).
     """
     connection = connections["default"]
-    if connection.in_atomic_block or connection.connection is None or not connection.errors_occurred:
+    if connection.in_atomic_block or connection.connection is None or not (failed or connection.errors_occurred):
         return
     if connection.is_usable():
         return
