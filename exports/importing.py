@@ -4,7 +4,8 @@ Documents come from ``exports.sources`` (a file, a folder, a ``.tar.gz`` or the 
 API), are loaded by ``exports.loaders`` and written in batches: each record is
 validated by the model's own ``clean`` (the schema every save uses), compared with the
 stored one, and created, updated or counted unchanged; one SELECT and at most one
-bulk INSERT and one bulk UPDATE a batch, each batch in its own transaction. A record
+bulk INSERT and one bulk UPDATE a batch, each batch in its own transaction with its
+tombstones and the run's counters of it (an interrupted import counts what it wrote). A record
 that cannot be loaded or validated is an errored entry of the run (its DOI, or the
 document's name, with every field's message) and nothing of it is written.
 """
@@ -83,9 +84,8 @@ def _write(batch: _Batch, *, dry_run: bool, counts: Counter):
         counts["deleted"] += live.count() if dry_run else live.update(deleted=True, updated=now)
     if dry_run:
         return
-    with transaction.atomic():
-        Record.objects.bulk_create(new)
-        Record.objects.bulk_update(changed, _COLUMNS)
+    Record.objects.bulk_create(new)
+    Record.objects.bulk_update(changed, _COLUMNS)
 
 
 def _loaded_stream(source: Source, run) -> Iterator[tuple[str, Loaded | None, str]]:
@@ -119,15 +119,14 @@ def records_import(*, source: str, dry_run: bool = False, batch_size: int = BATC
     checked = source_check(source)
     logger.info("records_import_started source=%s kind=%s dry_run=%s", source, checked.kind, dry_run)
     counts: Counter = Counter({name: 0 for name in COUNTERS})
-    reported: Counter = Counter()
     batch = _Batch()
 
     def flush():
-        _write(batch, dry_run=dry_run, counts=counts)
-        for name in ("created", "updated", "unchanged", "deleted"):
-            if counts[name] != reported[name]:
-                run.count(name, counts[name] - reported[name])
-                reported[name] = counts[name]
+        before = counts.copy()
+        # The batch's counters commit with its rows: after any interruption they equal what was written.
+        with transaction.atomic():
+            _write(batch, dry_run=dry_run, counts=counts)
+            run.count_committed({name: counts[name] - before[name] for name in ("created", "updated", "unchanged", "deleted")})
         batch.records.clear()
         batch.tombstones.clear()
 

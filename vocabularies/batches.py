@@ -297,11 +297,13 @@ def fed_batches(*, feed: Feed, count: int, produce: Callable[[Iterable], Iterabl
     receivers = [receiver for receiver, _ in pipes]
     feeder = None
     children: list[tuple[int, object]] = []
+    parent = os.getpid()
     try:
         feeder = os.fork()
         if feeder == 0:  # the reading process: never returns into the caller's code
             code = 1
             try:
+                die_with_parent(parent)
                 for receiver in receivers:
                     receiver.close()
                 signal.signal(signal.SIGINT, signal.SIG_DFL)

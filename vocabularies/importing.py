@@ -7,9 +7,10 @@ writing overlap, and reading, mapping and hashing run in forked processes
 ``VOCABULARIES_PARSERS`` that each parse their share of the dump when the reader can be
 sharded (ROR, ORCID chunk files), or that parse the blocks one reading process hands
 them in turn (``batches.fed_batches``: an ORCID .tar.gz).
-Each batch is atomic: when the source fails half-way,
-the batches already written stay (every record is then old or new, never half), the
-rest is not written, and the run fails with the reader's message.
+Each batch is atomic, and its counters (created, updated, unchanged, deleted) are stored
+in its transaction: when the source or the database fails half-way, the batches already
+written stay (every record is then old or new, never half) and the run's counters say
+exactly what they wrote; the rest is not written, and the run fails with the reader's message.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from jobs import current_run
 from vocabularies import conf
@@ -48,7 +49,8 @@ from vocabularies.upserts import (
 
 logger = logging.getLogger(__name__)
 
-COUNTERS = ("created", "updated", "unchanged", "skipped", "deleted")
+# Counted with each batch's write, in its transaction; "skipped" (since) is counted as records are read.
+WRITE_COUNTERS = ("created", "updated", "unchanged", "deleted")
 
 
 class BatchWriter:
@@ -80,19 +82,19 @@ class BatchWriter:
         rows, deletes, kept = batch.rows, batch.deletes, batch.kept
         if kept and self.updated:  # stored as they are when the import started, but updated since
             rows = rows + [row for row in kept if row[0] in self.updated]
-        if self.dry_run:
-            counts = batch_classify(target=self.target, rows=rows)
-        elif rows and isinstance(rows[0], tuple):
-            counts = batch_upsert_serialized(target=self.target, rows=rows, stored=self.stored, updated=self.updated)
-        else:
-            counts = batch_upsert(target=self.target, rows=rows)
-        counts["unchanged"] += len(batch.rows) + len(kept) - len(rows)
-        if deletes:
-            counts["deleted"] += batch_delete(target=self.target, keys=deletes, dry_run=self.dry_run)
+        # The batch's counters commit with its rows: whatever stops the import, they equal what was written.
+        with transaction.atomic():
+            if self.dry_run:
+                counts = batch_classify(target=self.target, rows=rows)
+            elif rows and isinstance(rows[0], tuple):
+                counts = batch_upsert_serialized(target=self.target, rows=rows, stored=self.stored, updated=self.updated)
+            else:
+                counts = batch_upsert(target=self.target, rows=rows)
+            counts["unchanged"] += len(batch.rows) + len(kept) - len(rows)
+            if deletes:
+                counts["deleted"] += batch_delete(target=self.target, keys=deletes, dry_run=self.dry_run)
+            self.run.count_committed({name: counts[name] for name in WRITE_COUNTERS})
         self.counts.update(counts)
-        for name in COUNTERS:
-            if counts.get(name):
-                self.run.count(name, counts[name])
 
     def _loop(self):
         try:
@@ -192,6 +194,7 @@ def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork,
         if writer.stored is not None:
             options["stored"] = writer.stored.hashes
     read = skipped = 0
+    batches = None
     try:
         if fork:
             def produce(source):
@@ -217,6 +220,10 @@ def _import(*, target, records, mapper, since, dry_run, limit, batch_size, fork,
             read, skipped = read + batch.read, skipped + batch.skipped
             writer.write(batch)
     finally:
+        if hasattr(batches, "close"):
+            # Forked parsers end here, on any error too (a generator left to the garbage
+            # collector lives as long as the traceback that holds this frame).
+            batches.close()
         if hasattr(records, "close"):
             records.close()  # stop the reader (threads, files) now, not when garbage-collected
         writer.close()

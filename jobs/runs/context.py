@@ -1,7 +1,9 @@
 """The running task's handle on its run: ``jobs.current_run()``.
 
 A task calls ``current_run()`` to report progress and counters, record errored
-entries and ask whether cancellation was requested. Outside a run (a plain Celery
+entries and ask whether cancellation was requested. Counters reported with ``count``
+are written out by the run monitor; ``count_committed`` stores them in the caller's
+transaction instead, with the rows they count. Outside a run (a plain Celery
 call, a unit test) it returns a handle that records nothing, so tasks stay usable
 on their own.
 """
@@ -12,6 +14,7 @@ import contextvars
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Mapping
 
 from jobs.exceptions import RunCancelled
 
@@ -23,7 +26,7 @@ class RunHandle:
 
     def __init__(
         self, run_id: int | None, *, job_id: int | None = None, max_errors: int = 1000, cancel_check=None, spawner=None,
-        finisher=None,
+        finisher=None, counts_store: Callable[..., None] | None = None,
     ):
         self.run_id = run_id
         self.job_id = job_id
@@ -31,6 +34,8 @@ class RunHandle:
         self.done: int | None = None
         self.total: int | None = None
         self.counters: Counter = Counter()
+        self.committed: set[str] = set()  # names of counters the task stores itself (``count_committed``)
+        self._counts_store = counts_store
         self.errors: list[dict] = []
         self.max_errors = max_errors
         self.dirty = False
@@ -55,6 +60,23 @@ class RunHandle:
         with self._lock:
             self.counters[name] += amount
             self.dirty = True
+
+    def count_committed(self, counts: Mapping[str, int]):
+        """Add ``counts`` to the stored counters in the caller's transaction: they commit with the rows they count.
+
+        Call it inside the ``transaction.atomic()`` block that writes those rows, after
+        them: after a crash the stored counters still equal what was committed. The names
+        so counted are stored this way only (the monitor leaves them alone); count a name
+        one way. Outside a run they are kept here, like ``count``'s.
+        """
+        counts = {name: int(amount) for name, amount in counts.items() if amount}
+        if not counts:
+            return
+        if self._counts_store is not None:
+            self._counts_store(counts=counts)
+        with self._lock:
+            self.committed.update(counts)
+            self.counters.update(counts)
 
     def add_error(self, entry_id, reason: str):
         """Record an errored entry; the run then ends ``partial_success``."""
@@ -102,13 +124,14 @@ class RunHandle:
         return self.counters.get("errored", 0)
 
     def snapshot(self) -> dict:
-        """Return what changed since the last snapshot, for one UPDATE."""
+        """Return what changed since the last snapshot, for one UPDATE (counters merged over the stored ones)."""
         with self._lock:
             self.dirty = False
             return {
                 "progress_done": self.done,
                 "progress_total": self.total,
-                "counters": dict(self.counters),
+                # Without the committed ones: the database has them, and a copy could be stale.
+                "counters": {name: value for name, value in self.counters.items() if name not in self.committed},
                 "errors": list(self.errors),
             }
 

@@ -25,6 +25,7 @@ from jobs.logs.capture import capture_run_logs
 from jobs.models import Job, Run
 from jobs.runs import context
 from jobs.runs.cancelled import cancelled_message, canceller_name
+from jobs.runs.counters import counters_merged, run_counters_add
 from jobs.runs.ending import run_await_children, run_end
 from jobs.runs.status import run_transition
 from jobs.runs.subtasks import subtask_finally_set, subtask_spawn
@@ -92,6 +93,8 @@ class RunMonitor(threading.Thread):
         now = time.monotonic()
         fields = handle.snapshot() if handle.dirty else {}
         if fields or now - last_beat >= conf.get("JOBS_HEARTBEAT_SECONDS"):
+            if "counters" in fields:
+                fields["counters"] = counters_merged(fields["counters"])
             fields["heartbeat_at"] = timezone.now()
             entry[1] = now
             # The run's own final update may win the race: then this matches no row.
@@ -119,6 +122,7 @@ def run_execute(*, run_id: int) -> str | None:
         run.pk, job_id=run.job_id, max_errors=conf.get("JOBS_MAX_ERRORED_ENTRIES"), cancel_check=_cancel_check(run.pk),
         spawner=functools.partial(subtask_spawn, parent=run),
         finisher=functools.partial(subtask_finally_set, parent=run),
+        counts_store=functools.partial(run_counters_add, run_id=run.pk),
     )
     # Inside a caller's transaction another connection would wait on the run's row lock.
     monitor = None if connections["default"].in_atomic_block else RunMonitor.shared()
@@ -136,9 +140,10 @@ def run_execute(*, run_id: int) -> str | None:
         context.deactivate(token)
 
     final = dict(handle.snapshot(), **outcome)
+    final["counters"] = counters_merged(final["counters"])
     status = final.pop("status")
     # A task that lost the database ends when it answers again, on a new connection.
-    _database_wait(run.pk)
+    _database_wait(run.pk, failed=status == Status.FAILED)
     # The last log lines and the final status share one commit (a commit waits for the disk).
     with transaction.atomic():
         logs.store()
@@ -278,14 +283,16 @@ def _connection_lost(exc: BaseException) -> bool:
     return False
 
 
-def _database_wait(run_id: int):
+def _database_wait(run_id: int, *, failed: bool):
     """After a lost connection, wait (up to ``JOBS_DATABASE_WAIT_SECONDS``) for the database to answer again.
 
     The run's end is then written at once on a new connection, with the real cause,
-    instead of the reaper's "worker lost" a minute later.
+    instead of the reaper's "worker lost" a minute later. A failed run's connection is
+    checked even without an error of its own: the task may have lost the database on
+    another thread's connection (an import's writer thread).
     """
     connection = connections["default"]
-    if connection.in_atomic_block or connection.connection is None or not connection.errors_occurred:
+    if connection.in_atomic_block or connection.connection is None or not (failed or connection.errors_occurred):
         return
     if connection.is_usable():
         return

@@ -1,5 +1,6 @@
 """Importing records: the real examples from files, folders and archives, the REST API, round trips."""
 
+import functools
 import io
 import json
 import re
@@ -15,10 +16,13 @@ from exports.importing import records_import
 from exports.models import Record
 from exports.services import record_save, records_export
 from exports.sources import SourceFailed
+from jobs.models import Run
 from jobs.runs.context import RunHandle, activate, deactivate
+from jobs.runs.counters import run_counters_add
 from tests.conftest import DATA
 from tests.exports.loaders.test_datacite_json import envelope, rest_attributes
 from tests.exports.test_services import vocabulary_of_demo_links
+from tests.factories import RunFactory
 
 EXAMPLES = sorted((DATA / "datacite" / "schema" / "kernel-4.5" / "example").glob("*.xml"))
 
@@ -117,6 +121,22 @@ def test_rest_api_error_fails_the_import_keeping_earlier_pages(datacite_api, run
     with pytest.raises(SourceFailed, match="503"):
         records_import(source=f"{api.url}/dois?prefix=10.5281", batch_size=1)
     assert Record.objects.filter(doi="10.5281/zenodo.123").exists()
+
+
+@pytest.mark.django_db
+def test_an_import_failing_half_way_has_stored_the_counters_of_the_batches_it_wrote(datacite_api):
+    stored = RunFactory(status=Run.Status.RUNNING)
+    token = activate(RunHandle(stored.pk, counts_store=functools.partial(run_counters_add, run_id=stored.pk)))
+    api = datacite_api([{"data": [envelope(rest_attributes())["data"]]}, {"data": []}])
+    replay = api.answer
+    api.answer = lambda path, query: (b"{}", 503) if query.get("page[cursor]") == "c1" else replay(path, query)
+    try:
+        with pytest.raises(SourceFailed, match="503"):
+            records_import(source=f"{api.url}/dois?prefix=10.5281", batch_size=1)
+    finally:
+        deactivate(token)
+    stored.refresh_from_db()
+    assert stored.counters == {"created": Record.objects.count()} == {"created": 1}
 
 
 def _export_archive(serializer, media) -> bytes:

@@ -1,4 +1,5 @@
-"""Helper processes die with their parent: a forked parser (parent-death signal) and the log writer (input EOF)."""
+"""Helper processes die with their parent: a forked parser or reading process (parent-death signal) and the log
+writer (input EOF)."""
 
 import os
 import signal
@@ -10,15 +11,7 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import ROOT, wait_for, worker_env
-
-
-def _gone(pid: int) -> bool:
-    """The process has exited (a zombie waiting for its new parent to reap it counts as exited)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except FileNotFoundError:
-        return True
+from tests.processes import alive
 
 
 def _parent_of_a_helper(script: str) -> tuple[subprocess.Popen, int]:
@@ -33,12 +26,12 @@ def _parent_of_a_helper(script: str) -> tuple[subprocess.Popen, int]:
 
 def _kill_and_expect_the_helper_gone(parent: subprocess.Popen, child: int, what: str):
     try:
-        assert not _gone(child)
+        assert alive(child)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
-        wait_for(lambda: _gone(child), timeout=20, message=what)
+        wait_for(lambda: not alive(child), timeout=20, message=what)
     finally:
-        if not _gone(child):
+        if alive(child):
             os.kill(child, signal.SIGKILL)
 
 
@@ -59,6 +52,25 @@ def test_forked_parsers_die_when_their_parent_is_killed():
             pass
     """)
     _kill_and_expect_the_helper_gone(parent, child, "the forked parser to exit")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+def test_the_reading_process_of_fed_parsers_dies_when_their_parent_is_killed():
+    parent, child = _parent_of_a_helper("""
+        import os, time
+        import django
+        django.setup()
+        from vocabularies.batches import Feed, fed_batches
+
+        def blocks():
+            print(os.getpid(), flush=True)  # the reading process's pid, through the inherited stdout
+            time.sleep(120)
+            yield from ()
+
+        for _ in fed_batches(feed=Feed(blocks=blocks, parse=list), count=2, produce=list):
+            pass
+    """)
+    _kill_and_expect_the_helper_gone(parent, child, "the reading process to exit")
 
 
 @pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql", reason="PostgreSQL only")

@@ -1,11 +1,16 @@
-"""The import pipeline: cancellation, duplicates within a batch, limit, since on dates."""
+"""The import pipeline: cancellation, duplicates within a batch, limit, since on dates, counters with their batch."""
 
 import datetime as dt
 
 import pytest
+from django.db import InterfaceError, OperationalError, connection
 
 from jobs.exceptions import RunCancelled
+from jobs.models import Run
 from jobs.runs import context
+from jobs.runs.counters import run_counters_add
+from tests.conftest import wait_for
+from tests.factories import RunFactory
 from tests.vocabularies.conftest import ror_sample
 from vocabularies.batches import _older_than
 from vocabularies.importing import vocabulary_import
@@ -85,3 +90,34 @@ def test_the_summary_line_is_key_value_with_the_runs_counters(handle, caplog):
     fields = dict(part.split("=", 1) for part in line.split()[1:])
     assert fields["skipped"] == str(run.counters["skipped"]) == str(len(records))
     assert fields["unchanged"] == "0" and fields["created"] == "0" and fields["errored"] == "0"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_whose_writer_loses_the_database_leaves_counters_equal_to_the_rows():
+    """Each batch's counters are stored in its transaction: the batches written are counted, the lost one is not."""
+    run = RunFactory(status=Run.Status.RUNNING)
+    writers = set()
+
+    def store(*, counts):
+        run_counters_add(run_id=run.pk, counts=counts)
+        with connection.cursor() as cursor:  # the writer thread's own connection
+            cursor.execute("SELECT pg_backend_pid()")
+            writers.add(cursor.fetchone()[0])
+
+    def records():
+        for number, record in enumerate(ror_sample()):
+            if number == 7:  # three batches of two handed over, at least two written: cut the writer's connection
+                wait_for(lambda: Affiliation.objects.count() >= 4, message="two batches written")
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [list(writers)])
+            yield record
+
+    token = context.activate(context.RunHandle(run.pk, counts_store=store))
+    try:
+        with pytest.raises((OperationalError, InterfaceError)):
+            vocabulary_import(target=AFFILIATIONS, records=records(), mapper=affiliation_row, batch_size=2, fork=False)
+    finally:
+        context.deactivate(token)
+    run.refresh_from_db()
+    rows = Affiliation.objects.count()
+    assert 4 <= rows < len(ror_sample()) and run.counters == {"created": rows}
