@@ -38,9 +38,10 @@ def load(runs: int, jobs: int):
     # Scheduled runs were due a few seconds before they were created (the lateness histogram).
     execute("UPDATE jobs_run SET due_at = created_at - make_interval(secs => id % 7) WHERE trigger = 'schedule'")
     execute("INSERT INTO jobs_run (job_id, status, trigger, args, queue, task_id, created_at, started_at, heartbeat_at,"
-            " counters, errors, message, traceback, host, attempt, held)"
+            " counters, errors, message, traceback, host, attempt, held, awaiting_children, task_name, title, then_task,"
+            " then_args)"
             " SELECT id, 'running', 'admin', '{}', 'celery', md5(id::text), now(), now(), now(), '{}', '[]', '', '',"
-            " 'bench-host', 0, false FROM jobs_job WHERE id % 25 = 0")
+            " 'bench-host', 0, false, false, '', '', '', '{}' FROM jobs_job WHERE id % 25 = 0")
     for job in Job.objects.filter(pk__in=range(10, jobs + 1, 10)):
         schedule_set(job=job, every=3600 if job.pk % 20 else "1d")
     for table in ("jobs_job", "jobs_run"):
