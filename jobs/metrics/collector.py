@@ -11,7 +11,6 @@ per-sample work); the others are the library's.
 
 from __future__ import annotations
 
-import json
 import math
 from functools import cache
 
@@ -66,8 +65,9 @@ class JobsCollector(Collector):
     def collect(self):
         jobs = {row["pk"]: row for row in queries.job_rows()}
         labels = {pk: JobLabels(row["title"], pk, row["task_type"]) for pk, row in jobs.items()}
-        yield from self._runs(labels, fold.run_totals())
-        yield from self._jobs(jobs, labels)
+        totals = fold.run_totals()
+        yield from self._runs(labels, totals)
+        yield from self._jobs(jobs, labels, totals.newest)
         yield from self._active()
 
     def _runs(self, labels: dict, totals):
@@ -92,7 +92,7 @@ class JobsCollector(Collector):
             skipped.add_metric([reason], count)
         yield skipped
 
-    def _jobs(self, jobs: dict, labels: dict):
+    def _jobs(self, jobs: dict, labels: dict, newest_runs: dict):
         info = _job_family(GaugeMetricFamily, "jobsite_job_active", "1 when the job is active.")
         last_success = _job_family(GaugeMetricFamily, "jobsite_job_last_success_timestamp_seconds",
                                    "End of the job's newest successful run (Unix time).")
@@ -105,18 +105,18 @@ class JobsCollector(Collector):
         for pk, job in jobs.items():
             job_labels = labels[pk]
             info.add(job_labels, (), 1 if job["active"] else 0)
-            if job["last_success_at"] is not None:
-                last_success.add(job_labels, (), job["last_success_at"].timestamp())
-            outcome = job["last_outcome"] or {}
-            if outcome:
+            newest = newest_runs.get(pk)
+            if newest is None:
+                continue
+            if newest.success is not None and newest.success[2] is not None:  # (a success stored without an end)
+                last_success.add(job_labels, (), newest.success[2].timestamp())
+            if newest.outcome is not None:
+                _created, _id, outcome_status, counters_given = newest.outcome
                 for status, label in _OUTCOME_LABELS:
-                    last_status.add(job_labels, label, 1 if status == outcome["status"] else 0)
-            counters_given = outcome.get("counters") or {}
-            if isinstance(counters_given, str):  # SQLite puts the column's JSON text in the object as a string
-                counters_given = json.loads(counters_given)
-            for name, value in sorted(counters_given.items()):
-                if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-                    counters.add(job_labels, (str(name),), value)
+                    last_status.add(job_labels, label, 1 if status == outcome_status else 0)
+                for name, value in sorted((counters_given or {}).items()):
+                    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                        counters.add(job_labels, (str(name),), value)
         for job in queries.scheduled_jobs():
             seconds = schedule_interval_seconds(job)
             if seconds is not None and job.pk in labels:

@@ -27,37 +27,48 @@ def _escape(value: str) -> str:
     return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
 
 
-class JobLabels:
-    """A job's label values, escaped once per scrape; ``chunk(names)``: ``name="value",...`` of some of them."""
+# Each way a family places the job labels among its labels (a pattern: runs of job label names, ``None`` for
+# a run of other labels), numbered: a job's labels are joined once per pattern, found by its number.
+_PATTERNS: dict[tuple, int] = {}
 
-    __slots__ = ("values", "_parts", "_chunks")
+
+class JobLabels:
+    """A job's label values, escaped once per scrape, and joined once per pattern (see ``_Layout``)."""
+
+    __slots__ = ("values", "_parts", "_joined")
 
     def __init__(self, title: str, job_id, task_type: str):
         self.values = (title, str(job_id), task_type)
         self._parts = {name: f'{name}="{_escape(value)}"' for name, value in zip(JOB_LABELS, self.values, strict=True)}
-        self._chunks: dict[tuple, str] = {}
+        self._joined: dict[int, tuple[str, ...]] = {}
 
-    def chunk(self, names: tuple[str, ...]) -> str:
-        if names not in self._chunks:
-            self._chunks[names] = ",".join(self._parts[name] for name in names)
-        return self._chunks[names]
+    def joined(self, layout: _Layout) -> tuple[str, ...]:
+        """``name="value",...`` of each run of job labels in the layout's pattern; with one run of other labels
+        between or beside them, the job's labels before it (comma included) and after it (likewise)."""
+        if layout.number not in self._joined:
+            runs = [",".join(self._parts[n] for n in run) if run is not None else None for run in layout.pattern]
+            if len(layout.others) == 1:
+                at = runs.index(None)
+                before, after = ",".join(runs[:at]), ",".join(runs[at + 1 :])
+                runs = [before + "," if before else "", "," + after if after else ""]
+            self._joined[layout.number] = tuple(run for run in runs if run is not None)
+        return self._joined[layout.number]
 
 
 class _Layout:
     """Some of a family's labels sorted by name (the text format's order), in runs of job labels and other labels.
 
-    A run of job labels is written once per job, a run of the others (``extra``, their
-    values given per row) once per distinct value. With at most one run of other labels
-    (the usual case), each job's labels before and after it are joined once per job.
+    A run of job labels is joined once per job and pattern (``JobLabels.joined``, shared
+    by the families), a run of the others (``extra``, their values given per row) once per
+    distinct value.
     """
 
     def __init__(self, extra: tuple[str, ...], names):
         self.extra = extra
-        self.segments = [(is_job, tuple(run)) for is_job, run in groupby(sorted(names), key=JOB_LABELS.__contains__)]
-        others = [names for is_job, names in self.segments if not is_job]
-        self._other = others[0] if len(others) == 1 else None
-        self._simple = len(others) <= 1
-        self._frames: dict[JobLabels, tuple[str, str]] = {}
+        runs = [(is_job, tuple(run)) for is_job, run in groupby(sorted(names), key=JOB_LABELS.__contains__)]
+        self.pattern = tuple(run if is_job else None for is_job, run in runs)
+        self.number = _PATTERNS.setdefault(self.pattern, len(_PATTERNS))
+        self.others = [run for is_job, run in runs if not is_job]
         self._chunks: dict[tuple, str] = {}
 
     def _chunk(self, names: tuple[str, ...], values: tuple) -> str:
@@ -67,29 +78,15 @@ class _Layout:
             self._chunks[key] = ",".join(f'{name}="{_escape(given[name])}"' for name in names)
         return self._chunks[key]
 
-    def _frame(self, job: JobLabels) -> tuple[str, str]:
-        """The job's labels before the other labels (comma included) and after them."""
-        before, after, seen = [], [], False
-        for is_job, names in self.segments:
-            if not is_job:
-                seen = True
-            else:
-                (after if seen else before).append(job.chunk(names))
-        if self._other is None:
-            return ",".join(before), ""
-        before, after = ",".join(before), ",".join(after)
-        return (before + "," if before else ""), ("," + after if after else "")
-
     def text(self, job: JobLabels, values: tuple) -> str:
         """``name="value",...`` for these labels of ``job`` and the row's ``values`` of ``extra``."""
-        if not self._simple:
-            return ",".join(job.chunk(names) if is_job else self._chunk(names, values) for is_job, names in self.segments)
-        frame = self._frames.get(job)
-        if frame is None:
-            frame = self._frames[job] = self._frame(job)
-        if self._other is None:
-            return frame[0]
-        return frame[0] + self._chunk(self._other, values) + frame[1]
+        joined = job.joined(self)
+        if not self.others:
+            return joined[0]
+        if len(self.others) == 1:
+            return joined[0] + self._chunk(self.others[0], values) + joined[1]
+        job_runs, others = iter(joined), iter(self.others)
+        return ",".join(next(job_runs) if run is not None else self._chunk(next(others), values) for run in self.pattern)
 
 
 class _Values(dict):

@@ -2,7 +2,8 @@
 
 The ended runs below ``FoldState.watermark`` are counted in ``RunCount`` (per job, status
 and trigger) and ``HistogramFold`` (each job's durations; queue wait and lateness over
-all jobs): what ``totals.RunTotals`` holds, stored. ``FoldState`` is one row: the
+all jobs), each job's newest success and outcome in ``JobOutcome``: what
+``totals.RunTotals`` holds, stored. ``FoldState`` is one row: the
 watermark, the runs below it that were still active when folded (``pending``), when the
 fold last moved and the bucket bounds it was counted with.
 ``RunGone`` receives, from a PostgreSQL trigger on ``jobs_run`` (migration 0001), the
@@ -52,6 +53,22 @@ class HistogramFold(models.Model):
 
     def __str__(self):
         return f"{self.name} of job {self.job_id}: {self.count}"
+
+
+class JobOutcome(models.Model):
+    """A job's newest successful run and newest outcome among its folded top-level runs (newest: created last)."""
+
+    job_id = models.BigIntegerField(unique=True)
+    success_id = models.BigIntegerField(null=True)
+    success_created_at = models.DateTimeField(null=True)
+    success_finished_at = models.DateTimeField(null=True)
+    outcome_id = models.BigIntegerField(null=True)
+    outcome_created_at = models.DateTimeField(null=True)
+    outcome_status = models.CharField(max_length=20, null=True)
+    outcome_counters = models.JSONField(null=True)
+
+    def __str__(self):
+        return f"newest outcome of job {self.job_id}: {self.outcome_status}"
 
 
 class FoldState(models.Model):

@@ -9,6 +9,7 @@ copies of ``RunGone``); the ``fold_*`` functions read the stored fold.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import cache
 
 from django.db import connection
@@ -18,7 +19,6 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    JSONField,
     Min,
     OuterRef,
     Q,
@@ -26,10 +26,10 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import Coalesce
 from django.db.models.query import QuerySet
 
-from jobs.metrics.models import HISTOGRAMS, HistogramFold, RunCount, RunGone
+from jobs.metrics.models import HISTOGRAMS, HistogramFold, JobOutcome, RunCount, RunGone
 from jobs.models import Job, Run
 
 # Finished runs that say how the job went (a skipped tick is not an outcome).
@@ -145,17 +145,42 @@ def gone_rows() -> list[dict]:
     return compiled(_run_rows_gone)
 
 
-def fold_counts() -> list[tuple]:
-    """``(job_id, status, trigger, n, missed)`` of every stored key, in key order."""
-    return list(RunCount.objects.order_by(*ROW_KEY).values_list(*ROW_KEY, "n", "missed"))
+def _json(rows: list[tuple], at: int) -> list[tuple]:
+    """``rows`` with the JSON text the driver gives at position ``at`` decoded."""
+    return [(*row[:at], json.loads(row[at]) if isinstance(row[at], str) else row[at], *row[at + 1 :]) for row in rows]
 
 
-def fold_histograms(job_ids=None) -> list[tuple]:
+def fold_counts_queryset(job_ids=None) -> QuerySet:
+    """``(job_id, status, trigger, n, missed)`` of the stored keys (of ``job_ids`` only, when given), in key order."""
+    counts = RunCount.objects.order_by(*ROW_KEY)
+    return (counts if job_ids is None else counts.filter(job_id__in=job_ids)).values_list(*ROW_KEY, "n", "missed")
+
+
+def fold_histograms_queryset(job_ids=None) -> QuerySet:
     """``(name, job_id, counts, count, total)`` of the stored histograms (of ``job_ids`` only, when given)."""
     histograms = HistogramFold.objects.order_by("name", "job_id")
-    if job_ids is not None:
-        histograms = histograms.filter(job_id__in=job_ids)
-    return list(histograms.values_list("name", "job_id", "counts", "count", "total"))
+    histograms = histograms if job_ids is None else histograms.filter(job_id__in=job_ids)
+    return histograms.values_list("name", "job_id", "counts", "count", "total")
+
+
+def fold_outcomes_queryset() -> QuerySet:
+    """``(job_id, *NEWEST_FIELDS)``: each job's newest runs among the folded ones."""
+    return JobOutcome.objects.order_by("job_id").values_list("job_id", *NEWEST_FIELDS)
+
+
+def fold_counts() -> list[tuple]:
+    """Every stored key's counts (``fold_counts_queryset``), read with its SQL compiled once."""
+    return compiled(fold_counts_queryset, tuples=True)
+
+
+def fold_histograms() -> list[tuple]:
+    """Every stored histogram (``fold_histograms_queryset``), read with its SQL compiled once."""
+    return _json(compiled(fold_histograms_queryset, tuples=True), 2)
+
+
+def fold_outcomes() -> list[tuple]:
+    """Every job's stored newest runs (``fold_outcomes_queryset``), read with its SQL compiled once."""
+    return _json(compiled(fold_outcomes_queryset, tuples=True), len(NEWEST_FIELDS))  # outcome_counters, the last
 
 
 def run_watermark(cutoff: dt.datetime) -> int:
@@ -170,25 +195,44 @@ def run_watermark(cutoff: dt.datetime) -> int:
 
 
 def job_rows() -> list[dict]:
-    """Every job (id, title, type, active) with its newest success's end and its newest outcome (status, counters).
+    """Every job: id, title, type, active."""
+    return list(Job.objects.order_by("pk").values("pk", "title", "task_type", "active"))
 
-    The per-job lookups are correlated subqueries on the (job, status, created) and
-    (job, created) indexes: one query for all jobs. ``last_outcome`` is
-    ``{"status": ..., "counters": {...}}`` (one lookup for both).
+
+SUCCESS_FIELDS = ("created_at", "id", "finished_at")  # in the order Newest compares them
+OUTCOME_FIELDS = ("created_at", "id", "status", "counters")
+NEWEST_FIELDS = (*(f"success_{f}" for f in SUCCESS_FIELDS), *(f"outcome_{f}" for f in OUTCOME_FIELDS))
+
+
+def newest_outcomes(runs: QuerySet, job_ids=None) -> list[tuple]:
+    """Per job (every job, or those of ``job_ids``): ``(job_id, *NEWEST_FIELDS)``, its newest success and outcome.
+
+    Among the top-level ``runs`` (a subtask's end is not the job's), newest by creation;
+    a skipped tick is not an outcome. ``success_id``, ``success_created_at``,
+    ``success_finished_at``, ``outcome_id``, ``outcome_created_at``, ``outcome_status``,
+    ``outcome_counters``: correlated subqueries on the (job, status, created) and (job,
+    created) indexes, one query for all jobs.
     """
-    top = Run.objects.top_level()  # a subtask's end is not the job's
-    success = top.filter(job=OuterRef("pk"), status=Run.Status.SUCCESS).order_by("-created_at", "-pk")
-    outcome = top.filter(job=OuterRef("pk"), status__in=OUTCOME_STATUSES).order_by("-created_at", "-pk")
-    return list(
-        Job.objects.order_by("pk")
-        .annotate(
-            last_success_at=Subquery(success.values("finished_at")[:1]),
-            last_outcome=Subquery(
-                outcome.values(outcome=JSONObject(status="status", counters="counters"))[:1], output_field=JSONField()
-            ),
-        )
-        .values("pk", "title", "task_type", "active", "last_success_at", "last_outcome")
+    top = runs.filter(parent__isnull=True, job=OuterRef("pk")).order_by("-created_at", "-pk")
+    success, outcome = top.filter(status=Run.Status.SUCCESS), top.filter(status__in=OUTCOME_STATUSES)
+    newest = {f"success_{f}": Subquery(success.values(f)[:1]) for f in SUCCESS_FIELDS}
+    newest |= {f"outcome_{f}": Subquery(outcome.values(f)[:1]) for f in OUTCOME_FIELDS}
+    jobs = Job.objects.order_by("pk") if job_ids is None else Job.objects.filter(pk__in=job_ids).order_by("pk")
+    return list(jobs.annotate(**newest).values_list("pk", *newest))
+
+
+def _unfolded_outcomes():
+    return _unfolded().filter(parent__isnull=True, status__in=OUTCOME_STATUSES).values(
+        "job_id", *dict.fromkeys((*SUCCESS_FIELDS, *OUTCOME_FIELDS))
     )
+
+
+def unfolded_outcomes(watermark: int, pending: list[int]) -> list[dict]:
+    """The finished top-level runs not folded (at or above ``watermark``, or ``pending``): candidates for the newest."""
+    rows = compiled(_unfolded_outcomes, watermark=watermark, pending=pending)
+    for row in rows:  # the driver's value: the JSON text
+        row["counters"] = json.loads(row["counters"]) if isinstance(row["counters"], str) else row["counters"]
+    return rows
 
 
 def scheduled_jobs() -> list[Job]:

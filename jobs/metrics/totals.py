@@ -2,8 +2,9 @@
 
 ``RunTotals`` is added up from the stored fold (``queries.fold_counts`` and
 ``fold_histograms``), the rows of ``queries.run_rows`` for the runs not folded yet, and
-minus those of deleted runs not taken out of the fold yet. What a fold adds to the
-stored fold is a ``RunTotals`` too. Histogram counts are cumulative, as Prometheus wants them.
+minus those of deleted runs not taken out of the fold yet; each job's newest success and
+outcome is the newer of the stored one and the finished runs not folded yet. What a
+fold adds to the stored fold is a ``RunTotals`` too. Histogram counts are cumulative, as Prometheus wants them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from jobs.metrics.models import HISTOGRAMS
+from jobs.metrics.queries import OUTCOME_FIELDS as OUTCOME
+from jobs.metrics.queries import SUCCESS_FIELDS as SUCCESS
 from jobs.models import Run
 
 
@@ -48,11 +51,33 @@ class Histogram:
 
 
 @dataclass
+class Newest:
+    """A job's newest successful run ``(created_at, id, finished_at)`` and newest outcome ``(created_at, id, status, counters)``."""
+
+    success: tuple | None = None
+    outcome: tuple | None = None
+
+    def offer(self, success: tuple | None, outcome: tuple | None):
+        """Keep the newer of each (by creation, then id)."""
+        if success is not None and (self.success is None or success[:2] > self.success[:2]):
+            self.success = success
+        if outcome is not None and (self.outcome is None or outcome[:2] > self.outcome[:2]):
+            self.outcome = outcome
+
+
+# Where a ``(job_id, *queries.NEWEST_FIELDS)`` row holds the success and the outcome, and their run ids.
+_SUCCESS = slice(1, 1 + len(SUCCESS))
+_OUTCOME = slice(_SUCCESS.stop, _SUCCESS.stop + len(OUTCOME))
+_SUCCESS_ID, _OUTCOME_ID = _SUCCESS.start + SUCCESS.index("id"), _OUTCOME.start + OUTCOME.index("id")
+
+
+@dataclass
 class RunTotals:
     counts: dict = field(default_factory=dict)  # (job_id, status, trigger) -> (runs, missed ticks)
     durations: dict = field(default_factory=dict)  # job_id -> Histogram
     wait: Histogram = field(default_factory=lambda: Histogram(HISTOGRAMS["wait"]))
     late: Histogram = field(default_factory=lambda: Histogram(HISTOGRAMS["late"]))
+    newest: dict = field(default_factory=dict)  # job_id -> Newest
 
     def duration(self, job_id) -> Histogram:
         if job_id not in self.durations:
@@ -87,12 +112,29 @@ class RunTotals:
             self.wait.add_row(row, "wait", sign)
             self.late.add_row(row, "late", sign)
 
+    def add_newest(self, rows: list[tuple]):
+        """Rows of ``queries.newest_outcomes`` or ``fold_outcomes``: each job's newest success and outcome."""
+        for row in rows:
+            success = None if row[_SUCCESS_ID] is None else row[_SUCCESS]
+            outcome = None if row[_OUTCOME_ID] is None else row[_OUTCOME]
+            if row[0] in self.newest:
+                self.newest[row[0]].offer(success, outcome)
+            else:
+                self.newest[row[0]] = Newest(success, outcome)
+
+    def add_finished(self, runs: list[dict]):
+        """Finished top-level runs (``queries.unfolded_outcomes``), each a candidate for its job's newest."""
+        for run in runs:
+            outcome = tuple(run[name] for name in OUTCOME)
+            success = tuple(run[name] for name in SUCCESS) if run["status"] == Run.Status.SUCCESS else None
+            self.newest.setdefault(run["job_id"], Newest()).offer(success, outcome)
+
     def present(self) -> RunTotals:
         """These totals for the stored runs: keys left without runs dropped, a duration histogram per job."""
         counts = {key: value for key, value in self.counts.items() if value[0]}
         jobs = dict.fromkeys(key[0] for key in counts)
         durations = {job_id: self.durations.get(job_id) or Histogram(HISTOGRAMS["duration"]) for job_id in jobs}
-        return RunTotals(counts, durations, self.wait, self.late)
+        return RunTotals(counts, durations, self.wait, self.late, self.newest)
 
     def skipped(self) -> dict[str, int]:
         """Skipped ticks by reason: ``missed`` (fired too late) and ``overlap`` (an earlier run was active)."""

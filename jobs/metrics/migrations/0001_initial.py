@@ -34,6 +34,7 @@ CREATE FUNCTION jobs_metrics_runs_truncated() RETURNS trigger LANGUAGE plpgsql A
 BEGIN
     DELETE FROM jobs_metrics_runcount;
     DELETE FROM jobs_metrics_histogramfold;
+    DELETE FROM jobs_metrics_joboutcome;
     DELETE FROM jobs_metrics_rungone;
     INSERT INTO jobs_metrics_foldstate (id, watermark, pending, buckets) VALUES ({STATE_ID}, 0, '[]', '{{}}')
         ON CONFLICT (id) DO UPDATE SET watermark = 0, pending = '[]', folded_at = NULL;
@@ -76,6 +77,20 @@ class Migration(migrations.Migration):
                 ("pending", models.JSONField(default=list, help_text="Runs below the watermark still active at the last fold.")),
                 ("folded_at", models.DateTimeField(null=True)),
                 ("buckets", models.JSONField(default=dict, help_text="The bounds the histograms were counted with.")),
+            ],
+        ),
+        migrations.CreateModel(
+            name="JobOutcome",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("job_id", models.BigIntegerField(unique=True)),
+                ("success_id", models.BigIntegerField(null=True)),
+                ("success_created_at", models.DateTimeField(null=True)),
+                ("success_finished_at", models.DateTimeField(null=True)),
+                ("outcome_id", models.BigIntegerField(null=True)),
+                ("outcome_created_at", models.DateTimeField(null=True)),
+                ("outcome_status", models.CharField(max_length=20, null=True)),
+                ("outcome_counters", models.JSONField(null=True)),
             ],
         ),
         migrations.CreateModel(

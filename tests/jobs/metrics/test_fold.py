@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jobs.metrics import fold, queries
-from jobs.metrics.models import FoldState, HistogramFold, RunCount, RunGone
+from jobs.metrics.models import FoldState, HistogramFold, JobOutcome, RunCount, RunGone
 from jobs.metrics.totals import RunTotals
 from jobs.models import Run
 from jobs.runs.purge import runs_purge
@@ -28,17 +28,22 @@ def _view(totals: RunTotals) -> dict:
     def hist(h):
         return h.counts, h.count, round(h.total, 3)
 
+    def newest(n):
+        return [None if e is None else [str(part) for part in e[:3]] for e in (n.success, n.outcome)]
+
     return {
-        "counts": {"|".join(map(str, key)): value for key, value in sorted(totals.counts.items())},
+        "counts": {"|".join(map(str, key)): list(value) for key, value in sorted(totals.counts.items())},
         "durations": {str(job_id): hist(h) for job_id, h in sorted(totals.durations.items())},
         "wait": hist(totals.wait),
         "late": hist(totals.late),
+        "newest": {str(job_id): newest(n) for job_id, n in sorted(totals.newest.items()) if n.outcome or n.success},
     }
 
 
 def _full() -> dict:
     totals = RunTotals()
     totals.add_rows(queries.run_rows(Run.objects.all()))
+    totals.add_newest(queries.newest_outcomes(Run.objects.all()))
     return _view(totals.present())
 
 
@@ -108,16 +113,18 @@ def test_deleted_job_leaves_the_totals(fold_each_scrape):
     job_delete(job=echo)
     assert _scraped() == _full()
     assert not RunCount.objects.filter(job_id=echo.pk).exists()
+    assert not JobOutcome.objects.filter(job_id=echo.pk).exists()
 
 
-def test_deleted_runs_are_taken_out_before_the_next_fold(settings):
+def test_deleted_runs_are_taken_out_at_the_next_scrape(settings):
     settings.JOBS_METRICS_FOLD_SECONDS = 0
     _history()
     _scraped()
-    settings.JOBS_METRICS_FOLD_SECONDS = 3600  # the next scrapes only read
+    settings.JOBS_METRICS_FOLD_SECONDS = 3600  # the fold is not due
     Run.objects.filter(status=Run.Status.SUCCESS).delete()
     assert RunGone.objects.exists()
     assert _scraped() == _full()
+    assert not RunGone.objects.exists()
 
 
 def test_a_pending_run_deleted_after_it_ended_is_not_subtracted(fold_each_scrape):
@@ -129,6 +136,40 @@ def test_a_pending_run_deleted_after_it_ended_is_not_subtracted(fold_each_scrape
     Run.objects.filter(pk=running.pk).delete()
     assert not RunGone.objects.exists()  # it was never folded
     assert _scraped() == _full()
+
+
+def _newest(job) -> tuple:
+    newest = fold.run_totals().newest[job.pk]
+    return newest.success[1], newest.outcome[1]
+
+
+def test_the_newest_outcome_is_the_run_created_last_even_if_it_ends_first(fold_each_scrape):
+    job = JobFactory(task_type="test_echo")
+    now = timezone.now()
+    old = RunFactory(job=job, status=Run.Status.RUNNING, created_at=now - dt.timedelta(hours=2), started_at=now)
+    new = RunFactory(job=job, status=Run.Status.FAILED, created_at=now - dt.timedelta(hours=1), finished_at=now)
+    newest = fold.run_totals().newest[job.pk]
+    assert newest.success is None and newest.outcome[1] == new.pk
+    assert _state().pending == [old.pk]
+    Run.objects.filter(pk=old.pk).update(status=Run.Status.SUCCESS, finished_at=timezone.now())
+    assert _newest(job) == (old.pk, new.pk)  # the older run ended later: the newer one is still the outcome
+    assert _scraped() == _full()
+
+
+def test_a_deleted_newest_run_gives_way_to_the_one_before(settings):
+    settings.JOBS_METRICS_FOLD_SECONDS = 0
+    job = JobFactory(task_type="test_echo")
+    now = timezone.now()
+    first, second = (RunFactory(job=job, created_at=now - dt.timedelta(minutes=m), finished_at=now) for m in (20, 10))
+    RunFactory(job=job, status=Run.Status.SKIPPED, created_at=now)  # not an outcome
+    assert _newest(job) == (second.pk, second.pk)
+    settings.JOBS_METRICS_FOLD_SECONDS = 3600
+    Run.objects.filter(pk=second.pk).delete()
+    assert _newest(job) == (first.pk, first.pk)
+    assert JobOutcome.objects.get(job_id=job.pk).outcome_id == first.pk
+    Run.objects.filter(pk=first.pk).delete()
+    assert job.pk not in fold.run_totals().newest or fold.run_totals().newest[job.pk].outcome is None
+    assert not JobOutcome.objects.filter(job_id=job.pk).exists()
 
 
 def test_truncating_the_runs_empties_the_fold(fold_each_scrape):
@@ -208,7 +249,7 @@ def test_a_delete_during_a_fold_is_taken_out_afterwards(settings):
             locked.set()
             # The delete has removed its rows (uncommitted) and waits for the state row in its trigger.
             wait_for(_a_session_waits_for_a_lock, timeout=30, message="the delete to wait for the fold")
-            fold._advance(state, timezone.now())  # still sees the doomed runs, and folds them
+            fold._advance(state, timezone.now(), [])  # still sees the doomed runs, and folds them
         folded.set()
 
     results = {}
