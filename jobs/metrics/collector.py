@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from jobs import conf
 from jobs.metrics import fold, queries
-from jobs.metrics.exposition import JOB_LABELS, JobFamily, JobLabels
+from jobs.metrics.exposition import JOB_LABELS, JobFamily, job_labels
 from jobs.metrics.totals import Histogram
 from jobs.models import Run
 from jobs.scheduling import store
@@ -64,7 +64,7 @@ class JobsCollector(Collector):
 
     def collect(self):
         jobs = {row["pk"]: row for row in queries.job_rows()}
-        labels = {pk: JobLabels(row["title"], pk, row["task_type"]) for pk, row in jobs.items()}
+        labels = job_labels((pk, row["title"], row["task_type"]) for pk, row in jobs.items())
         totals = fold.run_totals()
         yield from self._runs(labels, totals)
         yield from self._jobs(jobs, labels, totals.newest)

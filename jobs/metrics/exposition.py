@@ -43,57 +43,102 @@ class JobLabels:
         self._joined: dict[int, tuple[str, ...]] = {}
 
     def joined(self, layout: _Layout) -> tuple[str, ...]:
-        """``name="value",...`` of each run of job labels in the layout's pattern; with one run of other labels
-        between or beside them, the job's labels before it (comma included) and after it (likewise)."""
-        if layout.number not in self._joined:
-            runs = [",".join(self._parts[n] for n in run) if run is not None else None for run in layout.pattern]
-            if len(layout.others) == 1:
-                at = runs.index(None)
-                before, after = ",".join(runs[:at]), ",".join(runs[at + 1 :])
-                runs = [before + "," if before else "", "," + after if after else ""]
-            self._joined[layout.number] = tuple(run for run in runs if run is not None)
-        return self._joined[layout.number]
+        """``name="value",...`` of each run of job labels in the layout's pattern, in order; for a simple layout
+        (``_Layout.simple``) the two around the other labels, their commas included."""
+        found = self._joined.get(layout.number)
+        if found is None:
+            parts = self._parts
+            if layout.simple:
+                before, after = ",".join([parts[n] for n in layout.before]), ",".join([parts[n] for n in layout.after])
+                found = (before + "," if before and layout.others else before, "," + after if after else "")
+            else:
+                found = tuple(",".join([parts[n] for n in run]) for run in layout.pattern if run is not None)
+            self._joined[layout.number] = found
+        return found
+
+
+_known: dict[tuple, JobLabels] = {}
+
+
+def job_labels(jobs) -> dict:
+    """``{job_id: JobLabels}`` for ``(job_id, title, type)`` triples.
+
+    A job whose title and type are those of the last scrape keeps its ``JobLabels`` (so
+    its labels are escaped and joined once per process, not per scrape); the others are
+    made anew, and the jobs that are gone or changed are forgotten.
+    """
+    global _known
+    known = {key: _known.get(key) or JobLabels(key[1], key[0], key[2]) for key in jobs}
+    _known = known
+    return {key[0]: labels for key, labels in known.items()}
 
 
 class _Layout:
-    """Some of a family's labels sorted by name (the text format's order), in runs of job labels and other labels.
+    """A family's label names sorted (the text format's order), in runs of job labels and other labels (``extra``).
 
     A run of job labels is joined once per job and pattern (``JobLabels.joined``, shared
-    by the families), a run of the others (``extra``, their values given per row) once per
-    distinct value.
+    by the families); the other labels once per distinct row values (``chunk``). In a
+    simple layout (no other label, or one run of them: all but a family with other labels
+    on both sides of a job label) a row's labels are the job's before, the chunk, the job's after.
     """
 
-    def __init__(self, extra: tuple[str, ...], names):
+    def __init__(self, extra: tuple[str, ...]):
         self.extra = extra
-        runs = [(is_job, tuple(run)) for is_job, run in groupby(sorted(names), key=JOB_LABELS.__contains__)]
+        runs = [(is_job, tuple(run)) for is_job, run in groupby(sorted([*JOB_LABELS, *extra]), key=JOB_LABELS.__contains__)]
         self.pattern = tuple(run if is_job else None for is_job, run in runs)
         self.number = _PATTERNS.setdefault(self.pattern, len(_PATTERNS))
         self.others = [run for is_job, run in runs if not is_job]
-        self._chunks: dict[tuple, str] = {}
+        self.simple = len(self.others) <= 1
+        if self.simple:  # the job labels before the other labels and after them
+            at = self.pattern.index(None) if self.others else len(self.pattern)
+            self.before = tuple(name for run in self.pattern[:at] for name in run)
+            self.after = tuple(name for run in self.pattern[at + 1 :] for name in run)
+        self.chunks: dict[tuple, str] = {}  # a simple layout's: row values -> its other labels
 
-    def _chunk(self, names: tuple[str, ...], values: tuple) -> str:
-        key = (names, values)
-        if key not in self._chunks:
-            given = dict(zip(self.extra, values, strict=True))
-            self._chunks[key] = ",".join(f'{name}="{_escape(given[name])}"' for name in names)
-        return self._chunks[key]
+    def _other(self, names: tuple[str, ...], values: tuple) -> str:
+        given = dict(zip(self.extra, values, strict=True))
+        return ",".join(f'{name}="{_escape(given[name])}"' for name in names)
+
+    def chunk(self, values: tuple) -> str:
+        """A simple layout's other labels for a row's ``values`` (made once per distinct values)."""
+        if values not in self.chunks:
+            self.chunks[values] = self._other(self.others[0], values) if self.others else ""
+        return self.chunks[values]
+
+    def lines(self, name: str, rows, out: list[str]) -> None:
+        """``name{labels} value`` of each ``(job, values, value)`` row (``value`` already text), added to ``out``."""
+        if not self.simple:
+            out.extend(f"{name}{{{self.text(job, values)}}} {value}\n" for job, values, value in rows)
+            return
+        previous, chunks = None, self.chunks
+        for job, values, value in rows:
+            if job is not previous:  # a family's rows come job by job
+                previous, (before, after) = job, job.joined(self)
+            chunk = chunks[values] if values in chunks else self.chunk(values)
+            out.append(f"{name}{{{before}{chunk}{after}}} {value}\n")
 
     def text(self, job: JobLabels, values: tuple) -> str:
-        """``name="value",...`` for these labels of ``job`` and the row's ``values`` of ``extra``."""
-        joined = job.joined(self)
-        if not self.others:
-            return joined[0]
-        if len(self.others) == 1:
-            return joined[0] + self._chunk(self.others[0], values) + joined[1]
-        job_runs, others = iter(joined), iter(self.others)
-        return ",".join(next(job_runs) if run is not None else self._chunk(next(others), values) for run in self.pattern)
+        """``name="value",...`` for the labels of ``job`` and a row's ``values`` of ``extra``."""
+        if self.simple:
+            before, after = job.joined(self)
+            return before + self.chunk(values) + after
+        job_runs, others = iter(job.joined(self)), iter(self.others)
+        return ",".join(next(job_runs) if run is not None else self._other(next(others), values) for run in self.pattern)
 
 
 class _Values(dict):
-    """Each distinct value formatted once (``floatToGoString``, the library's number format)."""
+    """Each distinct value formatted once, as ``floatToGoString`` (the library's number format) writes it.
+
+    Counts are ints: below a million (where Go's format turns to an exponent) that is the
+    int and ".0", as ``repr(float(n))`` writes it, without the float's way round.
+    """
 
     def __missing__(self, value):
-        text = self[value] = floatToGoString(value)
+        if type(value) is int and -(10**15) < value < 10**6:
+            text = f"{value}.0"
+        else:
+            text = floatToGoString(value)
+        self[value] = text
         return text
 
 
@@ -110,11 +155,8 @@ class JobFamily(Metric):
             raise ValueError(f"{family.name}: an empty counter, gauge or histogram family is needed")
         self.name, self.documentation, self.type, self.unit = family.name, family.documentation, family.type, family.unit
         self._family = family
-        names = [*JOB_LABELS, *extra]
-        self._layout = _Layout(tuple(extra), names)
-        # A bucket's labels: those before ``le`` and those after it.
-        self._before_le = _Layout(tuple(extra), [name for name in names if name < "le"])
-        self._after_le = _Layout(tuple(extra), [name for name in names if name > "le"])
+        self._layout = _Layout(tuple(extra))
+        self._bucket_layout = _Layout((*extra, "le"))  # a histogram's buckets: one more label
         # Flat (job, extra values, value) triples: no container per row for the garbage collector to track.
         self._rows: list = []
 
@@ -140,25 +182,28 @@ class JobFamily(Metric):
         return self._family.samples
 
     def lines(self, values: _Values) -> list[str]:
-        """The sample lines, as ``generate_latest`` writes them."""
-        labels = self._layout.text
+        """The sample lines, as ``generate_latest`` writes them (``values``: the numbers written so far)."""
+        out: list[str] = []
         if self.type != "histogram":
-            name = self.name + _TYPES[self.type]
-            return [f"{name}{{{labels(job, extra)}}} {values[value]}\n" for job, extra, value in self._triples()]
-        lines = []
-        bounds: dict[str, str] = {}
+            rows = ((job, extra, values[value]) for job, extra, value in self._triples())
+            self._layout.lines(self.name + _TYPES[self.type], rows, out)
+            return out
+        name, bucket = self.name, self._bucket_layout
         for job, extra, (buckets, total) in self._triples():
-            before, after = self._before_le.text(job, extra), self._after_le.text(job, extra)
-            before, after = (before + "," if before else ""), ("," + after if after else "")
-            for bound, count in buckets:
-                if bound not in bounds:
-                    bounds[bound] = _escape(bound)
-                lines.append(f'{self.name}_bucket{{{before}le="{bounds[bound]}"{after}}} {values[count]}\n')
-            if float(buckets[0][0]) >= 0 and total is not None:
-                both = labels(job, extra)
-                lines.append(f"{self.name}_count{{{both}}} {values[buckets[-1][1]]}\n")
-                lines.append(f"{self.name}_sum{{{both}}} {values[total]}\n")
-        return lines
+            if bucket.simple:
+                before, after = job.joined(bucket)
+                chunks = bucket.chunks
+                for bound, count in buckets:
+                    key = (*extra, bound)
+                    chunk = chunks[key] if key in chunks else bucket.chunk(key)
+                    out.append(f"{name}_bucket{{{before}{chunk}{after}}} {values[count]}\n")
+            else:
+                out.extend(f"{name}_bucket{{{bucket.text(job, (*extra, b))}}} {values[c]}\n" for b, c in buckets)
+            if float(buckets[0][0]) >= 0 and total is not None:  # as the library: no sum below a negative bound
+                labels = self._layout.text(job, extra)
+                out.append(f"{name}_count{{{labels}}} {values[buckets[-1][1]]}\n")
+                out.append(f"{name}_sum{{{labels}}} {values[total]}\n")
+        return out
 
 
 class _Families:

@@ -15,7 +15,8 @@ from tests.factories import JobFactory, RunFactory
 from tests.jobs.metrics.test_views import _history
 
 TITLES = ['Quote " and backslash \\ job', "Two\nlines", "Zürich ✓ import", "", "{braces}, commas=and \\n"]
-VALUES = [0, 1, -3, 0.1, 1e-7, 2.5e-3, 123456, 1234567, 10**17, 12345.678, 1e300, float("inf"), float("-inf")]
+VALUES = [0, 1, -3, 0.1, 1e-7, 2.5e-3, 123456, 999999, 1000000, 1234567, -1234567, -(10**15), -(10**15) + 1,
+          10**17, 12345.678, 1e300, float("inf"), float("-inf"), True]
 
 
 class _Families:

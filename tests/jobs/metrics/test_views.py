@@ -190,3 +190,14 @@ def test_scrape_costs_the_same_queries_for_more_history(scrape, settings, django
 def test_bucket_bounds_are_increasing():
     for bounds in models.HISTOGRAMS.values():
         assert list(bounds) == sorted(set(bounds))
+
+
+def test_a_renamed_job_is_scraped_with_its_new_title(scrape):
+    job = JobFactory(title="Old title", task_type="test_echo")
+    RunFactory(job=job, finished_at=timezone.now())
+    assert value(scrape()["jobsite_job_active"], job_id=str(job.pk)) == 1
+    job.title = 'New "title"'
+    job.save()
+    families = scrape()
+    assert [s.labels["job"] for s in samples(families["jobsite_job_active"], job_id=str(job.pk))] == ['New "title"']
+    assert {s.labels["job"] for s in samples(families["jobsite_runs"], job_id=str(job.pk))} == {'New "title"'}
