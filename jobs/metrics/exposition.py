@@ -2,8 +2,9 @@
 
 A scrape at 1,000 jobs has some 27,000 samples, nearly all in families whose every sample
 carries one job's labels (``job``, ``job_id``, ``type``). ``generate_latest`` escapes and
-checks every label of every sample; ``JobFamily`` keeps rows instead, escapes each job's
-labels once, formats each distinct value once, and writes its lines itself.
+checks every label of every sample; ``JobFamily`` keeps rows instead and writes its lines
+itself: each job's labels are escaped and joined once (``JobLabels``, kept by the process
+while the job's title and type stay), each distinct value is formatted once.
 ``exposition`` uses that for ``JobFamily`` and ``generate_latest`` for every other family
 (headers included). A ``JobFamily`` is still a prometheus_client ``Metric``: its
 ``samples`` are made on demand by the library family it wraps, so ``generate_latest``
@@ -33,7 +34,7 @@ _PATTERNS: dict[tuple, int] = {}
 
 
 class JobLabels:
-    """A job's label values, escaped once per scrape, and joined once per pattern (see ``_Layout``)."""
+    """A job's label values, escaped once, and joined once per pattern (see ``_Layout``)."""
 
     __slots__ = ("values", "_parts", "_joined")
 

@@ -44,7 +44,7 @@ def _bounds() -> dict:
 
 def _state_locked() -> FoldState:
     state = FoldState.objects.select_for_update().filter(pk=STATE_ID).first()
-    if state is None:  # a test flush emptied the table
+    if state is None:  # made by the migration and after a TRUNCATE of the runs; the table was emptied otherwise
         FoldState.objects.bulk_create([FoldState(pk=STATE_ID)], ignore_conflicts=True)
         state = FoldState.objects.select_for_update().get(pk=STATE_ID)
     return state
@@ -122,7 +122,7 @@ def _advance(state: FoldState, now: dt.datetime, gone: list[dict]) -> None:
 
 
 def run_totals(now: dt.datetime | None = None) -> RunTotals:
-    """Every stored run's totals: the stored fold plus the runs not folded yet, minus the deleted ones."""
+    """Every stored run's totals and every job's newest runs: the stored fold plus the runs not folded yet."""
     totals = RunTotals()
     if connection.vendor != "postgresql":
         totals.add_rows(queries.run_rows(Run.objects.all()))

@@ -2,8 +2,10 @@
 
 Each function is one query. Nothing loops over runs in Python: PostgreSQL (or SQLite
 under ``make run``) groups and counts, and a scrape costs the same number of queries for
-10 runs or a million. ``run_rows`` aggregates any set of runs (new ones, the deleted
-copies of ``RunGone``); the ``fold_*`` functions read the stored fold.
+10 runs or a million. ``run_rows`` aggregates any set of runs (those a fold adds, the
+deleted copies of ``RunGone``, the runs not folded yet); ``newest_outcomes`` finds jobs'
+newest success and outcome; the ``fold_*`` functions read the stored fold. The reads of
+every scrape run SQL the ORM compiled once per process (``compiled``).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def _bucket_counts(name: str, buckets, condition: Q) -> dict:
 
 
 def run_rows(runs: QuerySet, **extra) -> list[dict]:
-    """``run_rows_queryset`` read."""
+    """The rows of ``run_rows_queryset``."""
     return list(run_rows_queryset(runs, **extra))
 
 

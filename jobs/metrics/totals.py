@@ -1,10 +1,10 @@
 """What a scrape reports about runs, summed from its parts (pure: no queries).
 
 ``RunTotals`` is added up from the stored fold (``queries.fold_counts`` and
-``fold_histograms``), the rows of ``queries.run_rows`` for the runs not folded yet, and
-minus those of deleted runs not taken out of the fold yet; each job's newest success and
-outcome is the newer of the stored one and the finished runs not folded yet. What a
-fold adds to the stored fold is a ``RunTotals`` too. Histogram counts are cumulative, as Prometheus wants them.
+``fold_histograms``) and the rows of ``queries.run_rows`` for the runs not folded yet;
+each job's newest success and outcome is the newer of the stored one and the finished
+runs not folded yet. What a fold adds to the stored fold (its new runs minus the
+deleted ones) is a ``RunTotals`` too. Histogram counts are cumulative, as Prometheus wants them.
 """
 
 from __future__ import annotations
