@@ -82,7 +82,7 @@ def load_runs(n: int, *, offset: int = 0):
         WITH jobs AS (SELECT array_agg(id ORDER BY id) AS ids FROM jobs_job)
         INSERT INTO jobs_run (job_id, status, trigger, args, queue, task_id, created_at, started_at, finished_at,
             progress_done, progress_total, counters, errors, message, traceback, host, attempt, held,
-            awaiting_children, task_name, title)
+            awaiting_children, task_name, title, then_task, then_args)
         SELECT jobs.ids[1 + (i %% array_length(jobs.ids, 1))],
             CASE WHEN i %% 50 = 0 THEN 'failed' WHEN i %% 97 = 0 THEN 'partial_success'
                  WHEN i %% 211 = 0 THEN 'cancelled' ELSE 'success' END,
@@ -91,7 +91,7 @@ def load_runs(n: int, *, offset: int = 0):
             now() - make_interval(secs => i * 10), now() - make_interval(secs => i * 10 - 1),
             now() - make_interval(secs => i * 10 - 4), 100, 100, '{"deleted": 3}', '[]',
             CASE WHEN i %% 50 = 0 THEN 'RuntimeError: boom ' || i ELSE '' END, '', 'bench-host', 0, false,
-            false, '', ''
+            false, '', '', '', '{}'
         FROM jobs, generate_series(%s, %s, -1) AS i
         """,
         [offset + n, offset + 1],

@@ -2,19 +2,31 @@
 
 Creates its own database ``jobsite_bench_metrics`` (dropped and refilled each time),
 bulk-loads jobs and runs with ``INSERT ... SELECT generate_series`` (the loaders of
-``bench/admin_scale.py``), gives every tenth job an interval schedule and scheduled runs
-a due time, then requests ``/metrics`` in-process with Django's test client and a bearer
-token: the first scrape reads the whole history, the later ones only new and active runs
-(``jobs/metrics/history.py``). Prints figures, asserts nothing.
+``bench/admin_scale.py``), gives every tenth job an interval schedule, scheduled runs a
+due time and every 25th job a running run, then requests ``/metrics`` in-process with
+Django's test client and a bearer token. Rows:
+
+- ``/metrics``: the first request folds the whole history into the stored fold
+  (``jobs/metrics/fold.py``; once per database, not per process), the later ones read
+  the stored fold and the runs not folded yet (the fold is not due within 60 s);
+- ``/metrics, fold due``: ``JOBS_METRICS_FOLD_SECONDS=0``, every request moves the fold
+  on first (here: nothing new to fold but the running runs);
+- ``/metrics, new process``: the first /metrics request of a fresh process (a restarted
+  web worker, after one request to /healthz), once the fold exists: one request, so no median;
+- the Health page and a job page, for comparison.
+
+Prints figures, asserts nothing.
 
     .venv/bin/python bench/metrics.py            # 100 jobs, 100,000 runs
     .venv/bin/python bench/metrics.py --full     # 1,000 jobs, 1,000,000 runs
-    .venv/bin/python bench/metrics.py --size 300000 --requests 10
+    .venv/bin/python bench/metrics.py --size 300000
 """
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,9 +50,10 @@ def load(runs: int, jobs: int):
     # Scheduled runs were due a few seconds before they were created (the lateness histogram).
     execute("UPDATE jobs_run SET due_at = created_at - make_interval(secs => id % 7) WHERE trigger = 'schedule'")
     execute("INSERT INTO jobs_run (job_id, status, trigger, args, queue, task_id, created_at, started_at, heartbeat_at,"
-            " counters, errors, message, traceback, host, attempt, held)"
+            " counters, errors, message, traceback, host, attempt, held, awaiting_children, task_name, title, then_task,"
+            " then_args)"
             " SELECT id, 'running', 'admin', '{}', 'celery', md5(id::text), now(), now(), now(), '{}', '[]', '', '',"
-            " 'bench-host', 0, false FROM jobs_job WHERE id % 25 = 0")
+            " 'bench-host', 0, false, false, '', '', '', '{}' FROM jobs_job WHERE id % 25 = 0")
     for job in Job.objects.filter(pk__in=range(10, jobs + 1, 10)):
         schedule_set(job=job, every=3600 if job.pk % 20 else "1d")
     for table in ("jobs_job", "jobs_run"):
@@ -79,16 +92,31 @@ def measure(client, url: str, requests: int, **headers):
         client.get(url, **headers)
         times.append((time.perf_counter() - start) * 1000)
     return {
-        "queries": len(ctx.captured_queries), "first": first, "median": statistics.median(times), "max": max(times),
+        "queries": len(ctx.captured_queries), "first": first,
+        "median": statistics.median(times) if times else float("nan"), "max": max(times, default=float("nan")),
         "bytes": len(response.content), "slowest_sql_ms": float(slowest["time"]) * 1000,
         "slowest_sql": slowest["sql"][:70],
     }
 
 
+def one_scrape():
+    """In a new process (``--one-scrape``): one /metrics request on the loaded database; prints its figures as JSON."""
+    common.django_setup(DATABASE, migrate=False, JOBSITE_METRICS_TOKEN=TOKEN)
+    from django.conf import settings
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.get("/healthz")  # Django's own first request (URLs, middleware) is not the scrape's
+    print(json.dumps(measure(client, "/metrics", 0, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")))
+
+
 def main():
+    if "--one-scrape" in sys.argv:
+        return one_scrape()
     args = common.arguments(__doc__.splitlines()[0], size=100_000, full_size=1_000_000)
     common.database_create(DATABASE, drop=True)
-    common.django_setup(DATABASE, JOBSITE_METRICS_TOKEN=TOKEN)
+    env = common.django_setup(DATABASE, JOBSITE_METRICS_TOKEN=TOKEN)
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -103,14 +131,20 @@ def main():
     admin = Client()
     admin.force_login(user)
     requests = 10
-    rows = [
-        ("/metrics", measure(Client(), "/metrics", requests, HTTP_AUTHORIZATION=f"Bearer {TOKEN}")),
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
+    rows = [("/metrics", measure(Client(), "/metrics", requests, **bearer))]
+    settings.JOBS_METRICS_FOLD_SECONDS = 0
+    rows.append(("/metrics, fold due", measure(Client(), "/metrics", requests, **bearer)))
+    del settings.JOBS_METRICS_FOLD_SECONDS
+    done = subprocess.run([sys.executable, __file__, "--one-scrape"], env=env, capture_output=True, text=True, check=True)
+    rows.append(("/metrics, new process", json.loads(done.stdout.splitlines()[-1])))
+    rows += [
         ("Health page", measure(admin, "/admin/jobs/health/", requests)),
         ("job page (charts, deliveries)", measure(admin, "/admin/jobs/job/10/change/", requests)),
     ]
     print(f"metrics: {jobs:,} jobs, {args.size:,} runs (loaded in {loaded:.1f} s); {requests} requests each, "
           f"target /metrics <= {TARGET_MS} ms; {common.machine_load()}")
-    print("first: the first request (for /metrics: the process reads the whole history once);"
+    print("first: the first request (for /metrics: it folds the whole history, once per database);"
           " median, max: the requests after it")
     print(f"{'page':<30} {'queries':>7} {'first ms':>9} {'median ms':>10} {'max ms':>8} {'kB':>6}  slowest query (first)")
     for name, row in rows:

@@ -43,7 +43,8 @@ DEFAULTS = {
     "JOBS_METRICS_TOKEN": "",
     "JOBS_METRICS_ALLOW": [],
     "JOBS_METRICS_COLLECTORS": [],
-    # Runs created longer ago than this are folded into each process's running totals once ended.
+    # Runs created longer ago than this are folded into the totals stored in the database once
+    # ended (jobs/metrics/fold.py); a scrape moves the fold on at most this often.
     "JOBS_METRICS_FOLD_SECONDS": 60.0,
     # Webhooks: attempts per delivery, first retry delay (doubled each time), request timeout,
     # whether URLs may point at loopback/private/link-local addresses, how long a process

@@ -280,6 +280,8 @@ JOBS_METRICS_TOKEN = env.str("JOBSITE_METRICS_TOKEN", default="")
 JOBS_METRICS_ALLOW = env.list("JOBSITE_METRICS_ALLOW", default=[])
 # Collectors of other apps (the jobs app imports no vocabularies): record counts per vocabulary.
 JOBS_METRICS_COLLECTORS = ["vocabularies.metrics.VocabularyCollector"]
+# Ended runs folded into totals stored in the database (jobs/metrics/fold.py), shared by every process.
+INSTALLED_APPS.append("jobs.metrics")
 INSTALLED_APPS.append("jobs.webhooks")
 # Webhooks: attempts per delivery, first retry delay (doubled each time), request timeout;
 # URLs on loopback, private or link-local addresses are refused unless allowed here.

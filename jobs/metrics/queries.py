@@ -1,26 +1,43 @@
 """The reads behind ``/metrics``: a fixed number of aggregate queries, whatever the history size.
 
-Each function is one query (``job_rows`` two: the jobs and their schedules' tables are
-joined in). Nothing loops over runs in Python: PostgreSQL (or SQLite under ``make run``)
-groups and counts, and a scrape costs the same number of queries for 10 runs or a million.
+Each function is one query. Nothing loops over runs in Python: PostgreSQL (or SQLite
+under ``make run``) groups and counts, and a scrape costs the same number of queries for
+10 runs or a million. ``run_rows`` aggregates any set of runs (those a fold adds, the
+deleted copies of ``RunGone``, the runs not folded yet); ``newest_outcomes`` finds jobs'
+newest success and outcome; the ``fold_*`` functions read the stored fold. The reads of
+every scrape run SQL the ORM compiled once per process (``compiled``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import json
+from functools import cache
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, OuterRef, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.query import QuerySet
 
+from jobs.metrics.models import HISTOGRAMS, HistogramFold, JobOutcome, RunCount, RunGone
 from jobs.models import Job, Run
 
-# Upper bounds (seconds) of the histograms' buckets; +Inf is added by the collector.
-DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400)
-WAIT_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 600, 1800, 3600)
 # Finished runs that say how the job went (a skipped tick is not an outcome).
 OUTCOME_STATUSES = (Run.Status.SUCCESS, Run.Status.PARTIAL_SUCCESS, Run.Status.FAILED, Run.Status.CANCELLED)
 MISSED_PREFIX = "missed"
+ROW_KEY = ("job_id", "status", "trigger")
 
 
 def _span(end: str, start):
@@ -35,98 +52,197 @@ def _bucket_counts(name: str, buckets, condition: Q) -> dict:
     }
 
 
-@dataclass
-class Histogram:
-    buckets: tuple
-    counts: list = field(default_factory=list)  # cumulative, one per bucket
-    count: int = 0
-    total: float = 0.0
-
-    def add(self, row: dict, name: str):
-        counts = [row[f"{name}_le_{i}"] for i in range(len(self.buckets))]
-        self.counts = [a + b for a, b in zip(self.counts, counts, strict=True)] if self.counts else counts
-        self.count += row[f"{name}_n"]
-        self.total += (row[f"{name}_sum"] or dt.timedelta()).total_seconds()
+def run_rows(runs: QuerySet, **extra) -> list[dict]:
+    """The rows of ``run_rows_queryset``."""
+    return list(run_rows_queryset(runs, **extra))
 
 
-def run_rows(where: Q | None = None, **extra) -> list[dict]:
-    """One row per (job, status, trigger): run count, missed ticks, and the three histograms' buckets.
+def run_rows_queryset(runs: QuerySet, **extra) -> QuerySet:
+    """One row per (job, status, trigger) of ``runs``: run count, missed ticks, and the three histograms' buckets.
 
-    One pass over the runs (those matching ``where``): durations (finished runs that
+    One pass over the runs (``Run`` or ``RunGone`` rows): durations (finished runs that
     started), queue wait (enqueue, or a retry's ``not_before``, to start) and schedule
     lateness (due to start). ``extra``: more aggregates per row.
     """
-    duration = Q(started_at__isnull=False, finished_at__isnull=False)
     started = Q(started_at__isnull=False)
-    late = Q(started_at__isnull=False, due_at__isnull=False)
-    runs = Run.objects.order_by() if where is None else Run.objects.filter(where).order_by()
-    return list(
-        runs
+    conditions = {
+        "duration": Q(started_at__isnull=False, finished_at__isnull=False),
+        "wait": started,
+        "late": Q(started_at__isnull=False, due_at__isnull=False),
+    }
+    aggregates = {}
+    for name, condition in conditions.items():
+        aggregates[f"{name}_n"] = Count("pk", filter=condition)
+        aggregates[f"{name}_sum"] = Sum(name, filter=condition)
+        aggregates.update(_bucket_counts(name, HISTOGRAMS[name], condition))
+    return (
+        runs.order_by()
         .annotate(
             duration=_span("finished_at", F("started_at")),
             wait=_span("started_at", Coalesce("not_before", "created_at")),
             late=_span("started_at", F("due_at")),
         )
-        .values("job_id", "status", "trigger")
+        .values(*ROW_KEY)
         .annotate(
             n=Count("pk"),
             missed=Count("pk", filter=Q(status=Run.Status.SKIPPED, message__startswith=MISSED_PREFIX)),
-            duration_n=Count("pk", filter=duration),
-            duration_sum=Sum("duration", filter=duration),
-            wait_n=Count("pk", filter=started),
-            wait_sum=Sum("wait", filter=started),
-            late_n=Count("pk", filter=late),
-            late_sum=Sum("late", filter=late),
-            **_bucket_counts("duration", DURATION_BUCKETS, duration),
-            **_bucket_counts("wait", WAIT_BUCKETS, started),
-            **_bucket_counts("late", WAIT_BUCKETS, late),
+            **aggregates,
             **extra,
         )
     )
 
 
-ROW_KEY = ("job_id", "status", "trigger")
+class Param:
+    """A placeholder in a compiled read: its value is given each time the read runs (``compiled``)."""
+
+    def __init__(self, name: str):
+        self.name = name
 
 
-def row_key(row: dict) -> tuple:
-    return tuple(row[k] for k in ROW_KEY)
+@cache
+def _compiled(build) -> tuple[str, tuple]:
+    return build().query.sql_with_params()
 
 
-def _row_add(into: dict, row: dict) -> dict:
-    """A new row: ``into`` plus ``row`` (counts and sums; None counts as nothing)."""
-    merged = dict(into)
-    for name, value in row.items():
-        if name in ROW_KEY or name == "ids" or value is None:
-            continue
-        merged[name] = value if merged.get(name) is None else merged[name] + value
-    return merged
+def compiled(build, *, tuples: bool = False, **values) -> list:
+    """The rows of the queryset ``build()`` (dicts, or tuples), ``values`` given for its ``Param`` placeholders.
 
-
-def rows_merge(rows: dict[tuple, dict], more: list[dict]) -> dict[tuple, dict]:
-    """``rows`` (by key) plus the rows ``more`` of ``run_rows``; ``rows`` is left as it was."""
-    merged = dict(rows)
-    for row in more:
-        key = row_key(row)
-        merged[key] = _row_add(merged[key], row) if key in merged else {k: v for k, v in row.items() if k != "ids"}
-    return merged
-
-def job_rows() -> list[Job]:
-    """Every job with its newest success and newest outcome (status, end, counters) and its schedule.
-
-    The per-job lookups are correlated subqueries on the (job, status, created) and
-    (job, created) indexes: one query for all jobs.
+    Its SQL is compiled by the ORM once per process: compiling ``run_rows``' 40-odd
+    filtered aggregates takes the ORM longer than PostgreSQL takes to run them on the
+    few runs not folded yet. PostgreSQL only (the driver's values, no ORM converters).
     """
-    top = Run.objects.top_level()  # a subtask's end is not the job's
-    success = top.filter(job=OuterRef("pk"), status=Run.Status.SUCCESS).order_by("-created_at", "-pk")
-    outcome = top.filter(job=OuterRef("pk"), status__in=OUTCOME_STATUSES).order_by("-created_at", "-pk")
-    return list(
-        Job.objects.order_by("pk")
-        .select_related("periodic_task__interval", "periodic_task__crontab", "periodic_task__clocked")
-        .annotate(
-            last_success_at=Subquery(success.values("finished_at")[:1]),
-            last_outcome_status=Subquery(outcome.values("status")[:1]),
-            last_outcome_counters=Subquery(outcome.values("counters")[:1]),
+    sql, params = _compiled(build)
+    params = [values[p.name] if isinstance(p, Param) else p for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        if tuples:
+            return rows
+        names = [column.name for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _unfolded():
+    table = connection.ops.quote_name(Run._meta.db_table)
+    above = RawSQL(f"{table}.id >= %s OR {table}.id = ANY(%s)", (Param("watermark"), Param("pending")),
+                   output_field=BooleanField())
+    return Run.objects.filter(above)
+
+
+def _run_rows_unfolded():
+    return run_rows_queryset(_unfolded())
+
+
+def _run_rows_gone():
+    return run_rows_queryset(RunGone.objects.all())
+
+
+def unfolded_rows(watermark: int, pending: list[int]) -> list[dict]:
+    """``run_rows`` of the runs not folded: at or above ``watermark``, or ``pending``."""
+    return compiled(_run_rows_unfolded, watermark=watermark, pending=pending)
+
+
+def gone_rows() -> list[dict]:
+    """``run_rows`` of the deleted runs not taken out of the fold yet."""
+    return compiled(_run_rows_gone)
+
+
+def _json(rows: list[tuple], at: int) -> list[tuple]:
+    """``rows`` with the JSON text the driver gives at position ``at`` decoded."""
+    return [(*row[:at], json.loads(row[at]) if isinstance(row[at], str) else row[at], *row[at + 1 :]) for row in rows]
+
+
+def fold_counts_queryset(job_ids=None) -> QuerySet:
+    """``(job_id, status, trigger, n, missed)`` of the stored keys (of ``job_ids`` only, when given), in key order."""
+    counts = RunCount.objects.order_by(*ROW_KEY)
+    return (counts if job_ids is None else counts.filter(job_id__in=job_ids)).values_list(*ROW_KEY, "n", "missed")
+
+
+def fold_histograms_queryset(job_ids=None) -> QuerySet:
+    """``(name, job_id, counts, count, total)`` of the stored histograms (of ``job_ids`` only, when given)."""
+    histograms = HistogramFold.objects.order_by("name", "job_id")
+    histograms = histograms if job_ids is None else histograms.filter(job_id__in=job_ids)
+    return histograms.values_list("name", "job_id", "counts", "count", "total")
+
+
+def fold_outcomes_queryset() -> QuerySet:
+    """``(job_id, *NEWEST_FIELDS)``: each job's newest runs among the folded ones."""
+    return JobOutcome.objects.order_by("job_id").values_list("job_id", *NEWEST_FIELDS)
+
+
+def fold_counts() -> list[tuple]:
+    """Every stored key's counts (``fold_counts_queryset``), read with its SQL compiled once."""
+    return compiled(fold_counts_queryset, tuples=True)
+
+
+def fold_histograms() -> list[tuple]:
+    """Every stored histogram (``fold_histograms_queryset``), read with its SQL compiled once."""
+    return _json(compiled(fold_histograms_queryset, tuples=True), 2)
+
+
+def fold_outcomes() -> list[tuple]:
+    """Every job's stored newest runs (``fold_outcomes_queryset``), read with its SQL compiled once."""
+    return _json(compiled(fold_outcomes_queryset, tuples=True), len(NEWEST_FIELDS))  # outcome_counters, the last
+
+
+def run_watermark(cutoff: dt.datetime) -> int:
+    """The first run created at or after ``cutoff``, else the next id: every run below it has been committed."""
+    table = Run._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE((SELECT MIN(id) FROM {table} WHERE created_at >= %s), (SELECT MAX(id) + 1 FROM {table}), 0)",
+            [cutoff],
         )
+        return cursor.fetchone()[0]
+
+
+def job_rows() -> list[dict]:
+    """Every job: id, title, type, active."""
+    return list(Job.objects.order_by("pk").values("pk", "title", "task_type", "active"))
+
+
+SUCCESS_FIELDS = ("created_at", "id", "finished_at")  # in the order Newest compares them
+OUTCOME_FIELDS = ("created_at", "id", "status", "counters")
+NEWEST_FIELDS = (*(f"success_{f}" for f in SUCCESS_FIELDS), *(f"outcome_{f}" for f in OUTCOME_FIELDS))
+
+
+def newest_outcomes(runs: QuerySet, job_ids=None) -> list[tuple]:
+    """Per job (every job, or those of ``job_ids``): ``(job_id, *NEWEST_FIELDS)``, its newest success and outcome.
+
+    Among the top-level ``runs`` (a subtask's end is not the job's), newest by creation;
+    a skipped tick is not an outcome. ``success_id``, ``success_created_at``,
+    ``success_finished_at``, ``outcome_id``, ``outcome_created_at``, ``outcome_status``,
+    ``outcome_counters``: correlated subqueries on the (job, status, created) and (job,
+    created) indexes, one query for all jobs.
+    """
+    top = runs.filter(parent__isnull=True, job=OuterRef("pk")).order_by("-created_at", "-pk")
+    success, outcome = top.filter(status=Run.Status.SUCCESS), top.filter(status__in=OUTCOME_STATUSES)
+    newest = {f"success_{f}": Subquery(success.values(f)[:1]) for f in SUCCESS_FIELDS}
+    newest |= {f"outcome_{f}": Subquery(outcome.values(f)[:1]) for f in OUTCOME_FIELDS}
+    jobs = Job.objects.order_by("pk") if job_ids is None else Job.objects.filter(pk__in=job_ids).order_by("pk")
+    return list(jobs.annotate(**newest).values_list("pk", *newest))
+
+
+def _unfolded_outcomes():
+    return _unfolded().filter(parent__isnull=True, status__in=OUTCOME_STATUSES).values(
+        "job_id", *dict.fromkeys((*SUCCESS_FIELDS, *OUTCOME_FIELDS))
+    )
+
+
+def unfolded_outcomes(watermark: int, pending: list[int]) -> list[dict]:
+    """The finished top-level runs not folded (at or above ``watermark``, or ``pending``): candidates for the newest."""
+    rows = compiled(_unfolded_outcomes, watermark=watermark, pending=pending)
+    for row in rows:  # the driver's value: the JSON text
+        row["counters"] = json.loads(row["counters"]) if isinstance(row["counters"], str) else row["counters"]
+    return rows
+
+
+def scheduled_jobs() -> list[Job]:
+    """The active jobs with an enabled schedule, with the schedule's rows."""
+    return list(
+        Job.objects.filter(active=True, periodic_task__enabled=True)
+        .select_related("periodic_task__interval", "periodic_task__crontab", "periodic_task__clocked")
+        .order_by("pk")
     )
 
 

@@ -6,11 +6,12 @@ import logging
 
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from jobs import conf
 from jobs.metrics.access import Access, metrics_access
 from jobs.metrics.collector import registry_build
+from jobs.metrics.exposition import exposition
 
 logger = logging.getLogger(__name__)
 
@@ -30,4 +31,4 @@ def metrics_view(request):
         response = HttpResponse("a bearer token or an allowed address is needed\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return HttpResponse(generate_latest(registry_build()), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(exposition(registry_build()), content_type=CONTENT_TYPE_LATEST)

@@ -7,24 +7,15 @@ from django.db.models import Count
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from jobs.metrics import history, queries
+from jobs.metrics import models
 from jobs.models import Run
 from jobs.runs.execution import run_execute
 from jobs.runs.services import run_create
 from jobs.scheduling.store import schedule_set
-from tests.conftest import wait_for
 from tests.factories import JobFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
 TOKEN = "scrape-token"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_history():
-    """Each test's runs are rolled back afterwards: no folded totals may outlive it."""
-    history.reset()
-    yield
-    history.reset()
 
 
 @pytest.fixture
@@ -99,9 +90,11 @@ def _history():
     return echo, fail, timed
 
 
-def test_each_family_matches_the_database(scrape, django_assert_max_num_queries):
+@pytest.mark.parametrize("fold_seconds", [60, 0], ids=["runs-read", "runs-folded"])
+def test_each_family_matches_the_database(scrape, settings, fold_seconds, django_assert_max_num_queries):
+    settings.JOBS_METRICS_FOLD_SECONDS = fold_seconds  # 0: every ended run comes from the stored fold
     echo, fail, timed = _history()
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(23):  # the fold's moves included (tests/jobs/metrics/test_fold.py)
         families = scrape()
 
     # jobsite_runs_total: one sample per (job, status, trigger) group of stored runs.
@@ -175,46 +168,36 @@ def test_vocabulary_records(scrape):
     assert value(family, vocabulary="names") == 0
 
 
-def test_scrape_costs_the_same_queries_for_more_history(scrape, django_assert_num_queries):
+def test_scrape_costs_the_same_queries_for_more_history(scrape, settings, django_assert_num_queries):
+    settings.JOBS_METRICS_FOLD_SECONDS = 0  # every scrape moves the fold on
     _history()
-    with django_assert_num_queries(6):  # jobs, runs (bounds, fold, live), active runs, vocabularies
+    # jobs, schedules, active runs, vocabularies; the fold's state row and the deleted runs; moving the fold on:
+    # the new watermark, the runs below it, the stored counts and histograms of their jobs read and written,
+    # their jobs' newest runs found, written and the others' deleted, the state row written; then the stored
+    # counts, histograms and newest runs, the runs not folded (their totals, the finished ones); the savepoint
+    # of the fold's transaction (2, in a test).
+    with django_assert_num_queries(23):
         scrape()
     for job in [JobFactory(task_type="test_echo") for _ in range(5)]:
         RunFactory.create_batch(4, job=job, started_at=timezone.now(), finished_at=timezone.now())
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(23):
+        scrape()
+    settings.JOBS_METRICS_FOLD_SECONDS = 3600  # not due: the fold is only read
+    with django_assert_num_queries(13):
         scrape()
 
 
 def test_bucket_bounds_are_increasing():
-    assert list(queries.DURATION_BUCKETS) == sorted(queries.DURATION_BUCKETS)
-    assert list(queries.WAIT_BUCKETS) == sorted(queries.WAIT_BUCKETS)
+    for bounds in models.HISTOGRAMS.values():
+        assert list(bounds) == sorted(set(bounds))
 
 
-def _totals(rows):
-    return sorted(tuple(sorted((k, v) for k, v in row.items() if k != "ids")) for row in rows)
-
-
-def test_folded_totals_equal_a_full_read(settings):
-    settings.JOBS_METRICS_FOLD_SECONDS = 0  # fold every run at once
-    echo, fail, timed = _history()
-    assert _totals(history.run_rows_now()) == _totals(queries.run_rows())
-    # Active runs end, new runs come: only new and active rows are read, totals still agree.
-    Run.objects.filter(status=Run.Status.RUNNING).update(
-        status=Run.Status.FAILED, finished_at=timezone.now(), message="worker lost")
-    Run.objects.filter(status=Run.Status.QUEUED).update(status=Run.Status.CANCELLED, finished_at=timezone.now())
-    RunFactory.create_batch(3, job=fail, status=Run.Status.FAILED, started_at=timezone.now(), finished_at=timezone.now())
-    RunFactory(job=echo, status=Run.Status.RUNNING, started_at=timezone.now())
-    assert _totals(history.run_rows_now()) == _totals(queries.run_rows())
-    assert history._state["pending"] == list(Run.objects.active().values_list("pk", flat=True))
-    assert _totals(history.run_rows_now()) == _totals(queries.run_rows())
-
-
-@pytest.mark.django_db(transaction=True)
-def test_deleted_runs_leave_the_totals(settings):
-    settings.JOBS_METRICS_FOLD_SECONDS = 0
-    job = JobFactory(task_type="test_echo")
-    RunFactory.create_batch(5, job=job, status=Run.Status.SUCCESS)
-    assert sum(row["n"] for row in history.run_rows_now()) == 5
-    Run.objects.filter(pk__in=list(Run.objects.values_list("pk", flat=True)[:2])).delete()  # a purge
-    # PostgreSQL's statistics see the delete within about a second of its commit.
-    wait_for(lambda: sum(row["n"] for row in history.run_rows_now()) == 3, timeout=10, message="the folded totals to drop")
+def test_a_renamed_job_is_scraped_with_its_new_title(scrape):
+    job = JobFactory(title="Old title", task_type="test_echo")
+    RunFactory(job=job, finished_at=timezone.now())
+    assert value(scrape()["jobsite_job_active"], job_id=str(job.pk)) == 1
+    job.title = 'New "title"'
+    job.save()
+    families = scrape()
+    assert [s.labels["job"] for s in samples(families["jobsite_job_active"], job_id=str(job.pk))] == ['New "title"']
+    assert {s.labels["job"] for s in samples(families["jobsite_runs"], job_id=str(job.pk))} == {'New "title"'}
