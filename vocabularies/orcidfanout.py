@@ -28,9 +28,9 @@ from vocabularies.batches import Feed
 from vocabularies.chunks import CHUNK_DIR, chunk_delete, chunk_local, chunk_save, chunk_storage
 from vocabularies.exceptions import ImportFailed
 from vocabularies.importing import vocabulary_import
-from vocabularies.readers.orcid import name_row, orcid_members, orcid_parsed
+from vocabularies.readers.orcid import block_records, name_row, orcid_members, orcid_parsed, record_limit
 from vocabularies.readers.orcidframes import ChunkStream, chunk_items
-from vocabularies.readers.orcidtar import block_records, tar_blocks
+from vocabularies.readers.orcidtar import tar_blocks
 
 logger = logging.getLogger(__name__)
 # Blocks handed to a forked parser: each ends a batch, so not too small; each is held in memory.
@@ -45,7 +45,7 @@ def orcid_feed(path: Path, *, max_member_bytes: int | None) -> Feed:
     def produce():
         progress = [None]
         for block in tar_blocks(path, progress=lambda done, total: progress.__setitem__(0, (done, total)),
-                                max_member_bytes=max_member_bytes, records=BLOCK_RECORDS, max_bytes=BLOCK_BYTES):
+                                limit=record_limit(max_member_bytes), records=BLOCK_RECORDS, max_bytes=BLOCK_BYTES):
             yield block, progress[0]
         yield [], progress[0]  # the final progress (the whole file)
 

@@ -20,17 +20,9 @@ from pathlib import Path
 from lxml import etree
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import (
-    DELETE,
-    GZIP_MAGIC,
-    INFLATE_ERRORS,
-    Prefetch,
-    ProgressReader,
-    head,
-    inflating,
-    tar_stream_members,
-)
+from vocabularies.readers.files import DELETE, GZIP_MAGIC, head
 from vocabularies.readers.orcidcuts import _head, _slim
+from vocabularies.readers.orcidtar import run_members, tar_blocks
 
 NS = {
     "common": "http://www.orcid.org/ns/common",
@@ -221,39 +213,40 @@ def is_summaries_archive(path: Path) -> bool:
         return head(raw).startswith(GZIP_MAGIC)
 
 
+def record_limit(max_member_bytes: int | None) -> int:
+    """The largest record member read (``VOCABULARIES_MAX_MEMBER_BYTES``, at most ``MAX_RECORD_BYTES``)."""
+    return min(max_member_bytes or MAX_RECORD_BYTES, MAX_RECORD_BYTES)
+
+
 def orcid_members(path: Path, *, progress=None, max_member_bytes: int | None = None):
-    """Yield ``(xml bytes, iD)`` per record member of a summaries .tar.gz (``RecordInvalid`` for one too large)."""
-    with open(path, "rb") as raw:
-        if not head(raw).startswith(GZIP_MAGIC):
-            raise ImportFailed(f"{path.name} is not an ORCID summaries .tar.gz (nor an XML file or a folder)")
-        reporter = ProgressReader(raw, progress, every=200)
-        files = 0
-        try:
-            with Prefetch(inflating(raw)) as inflated, tarfile.open(
-                fileobj=inflated, mode="r|"
-            ) as archive:
-                for item in _members(archive, reporter, max_member_bytes):
-                    files += 1
-                    yield item
-        except (tarfile.TarError, *INFLATE_ERRORS, OSError) as exc:
-            raise ImportFailed(f"{path.name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}") from exc
-        if files == 0:
-            raise ImportFailed(f"{path.name}: no XML records in the archive")
-        reporter.finish()
+    """Yield ``(xml bytes, iD)`` per record member of a summaries .tar.gz (``RecordInvalid`` for one too large).
+
+    The same member walk as the forked parsers' (``readers.orcidtar``), in this process.
+    """
+    limit = record_limit(max_member_bytes)
+    files = 0
+    # Small blocks: the records before a damaged part of the dump come out before its error.
+    for parts in tar_blocks(path, limit=limit, progress=progress, records=16):
+        for item in block_members(parts, limit=limit, name=path.name):
+            files += 1
+            yield item
+    if files == 0:
+        raise ImportFailed(f"{path.name}: no XML records in the archive")
 
 
-def _members(archive: tarfile.TarFile, reporter: ProgressReader, max_member_bytes: int | None):
-    """Yield ``(xml bytes, iD)`` per record member (or ``RecordInvalid`` for one too large)."""
-    limit = min(max_member_bytes or MAX_RECORD_BYTES, MAX_RECORD_BYTES)
-    for member in tar_stream_members(archive):
-        if not member.isfile() or not member.name.endswith(".xml"):
-            continue
-        reporter.tick()
-        member_id = _member_id(member.name)
-        if member.size > limit:
-            yield RecordInvalid(member_id, f"{member.size} bytes, more than the record size limit")
-            continue
-        yield archive.extractfile(member).read(), member_id
+def block_members(parts: list, *, limit: int, name: str) -> Iterator[tuple[bytes, str] | RecordInvalid]:
+    """``(xml bytes, iD)``, or ``RecordInvalid`` for a refused member, of each record of a block of ``tar_blocks``."""
+    try:
+        for part in parts:
+            for data, member, *reason in [part] if isinstance(part, tuple) else run_members(part, limit=limit):
+                yield RecordInvalid(_member_id(member), reason[0]) if data is None else (data, _member_id(member))
+    except tarfile.TarError as exc:
+        raise ImportFailed(f"{name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}") from exc
+
+
+def block_records(parts: list, *, name: str, max_member_bytes: int | None = None) -> Iterator:
+    """The parsed records of one block of ``tar_blocks`` (in a parsing process)."""
+    return orcid_parsed(block_members(parts, limit=record_limit(max_member_bytes), name=name))
 
 
 def orcid_parsed(items):
