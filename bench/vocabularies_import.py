@@ -151,9 +151,10 @@ def child(kind: str, phase: str, path: str) -> dict:
     settings.VOCABULARIES_FORK = os.environ.get("BENCH_VOCABULARIES_FORK", "1") == "1"
     if os.environ.get("BENCH_VOCABULARIES_PARSERS"):
         settings.VOCABULARIES_PARSERS = int(os.environ["BENCH_VOCABULARIES_PARSERS"])
+    from jobs.gcrelax import relaxed_gc
     from jobs.runs import context
     from vocabularies import targets
-    from vocabularies.importing import relaxed_gc, row_hash, vocabulary_import
+    from vocabularies.importing import row_hash, vocabulary_import
     from vocabularies.readers import openaire, orcid, ror
 
     reader, mapper, target = {

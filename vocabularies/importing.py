@@ -15,9 +15,7 @@ exactly what they wrote; the rest is not written, and the run fails with the rea
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import logging
 import os
 import queue
@@ -28,6 +26,7 @@ from collections.abc import Callable, Iterable
 from django.db import connection, connections, transaction
 
 from jobs import current_run
+from jobs.gcrelax import relaxed_gc
 from vocabularies import conf
 from vocabularies.batches import (  # noqa: F401 - row_hash re-exported
     Batch,
@@ -116,23 +115,6 @@ class BatchWriter:
             self.thread.join()
             if self.error is not None:
                 raise self.error
-
-
-@contextlib.contextmanager
-def relaxed_gc():
-    """Run the cyclic GC rarely and never over the objects alive before (Django, modules).
-
-    Parsed records are trees, freed by reference counting; with the default thresholds the
-    collector keeps scanning everything that is alive and costs ~30% of an import's CPU.
-    """
-    threshold = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(threshold[0], 50_000), threshold[1], threshold[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        gc.unfreeze()
 
 
 def vocabulary_import(

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from jobs import conf
+from jobs.gcrelax import relaxed_gc
 from jobs.metrics.access import Access, metrics_access
 from jobs.metrics.collector import registry_build
 from jobs.metrics.exposition import exposition
@@ -31,4 +32,6 @@ def metrics_view(request):
         response = HttpResponse("a bearer token or an allowed address is needed\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return HttpResponse(exposition(registry_build()), content_type=CONTENT_TYPE_LATEST)
+    with relaxed_gc():  # ~27,000 samples at 1,000 jobs: no collector pass over the whole process mid-scrape
+        body = exposition(registry_build())
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
