@@ -54,15 +54,13 @@ def part_name(first_run_id: int, index: int, suffix: str = "tgz-part") -> str:
 
 
 def part_bounds(selected, part_records: int) -> list[int]:
-    """The pk that starts every part after the first (empty: the records fit in one part)."""
-    pks = selected.order_by("pk").values_list("pk", flat=True)
-    bounds: list[int] = []
-    while True:
-        rest = pks.filter(pk__gte=bounds[-1]) if bounds else pks
-        following = list(rest[part_records:part_records + 1])
-        if not following:
-            return bounds
-        bounds.append(following[0])
+    """The pk that starts every part after the first (empty: the records fit in one part).
+
+    One pass over the selected keys, streamed: an ``OFFSET`` query per part made PostgreSQL
+    sort what was left of the selection each time (0.6 s for 8 parts of 200,000 records).
+    """
+    keys = selected.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=10_000)
+    return [pk for number, pk in enumerate(keys) if number and not number % part_records]
 
 
 def export_fan_out(*, serializer: str, since, until, include_deleted: bool, publish_empty: bool,
