@@ -122,31 +122,37 @@ def records_write(selected, *, module, archive: ArchiveWriter, deleted_list, chu
     total = selected.count()
     run.progress(0, total)
     counts = {"exported": 0, "deleted": 0, "errored": 0}
-    reported = dict(counts)  # what the run's counters already show
     done = 0
     with relaxed_gc():  # each record's metadata is a tree of dicts freed by reference counting: ~9% of the CPU
         for chunk in _chunks(selected, chunk_size):
             run.raise_if_cancelled()
-            links = links_for(row[2] for row in chunk if not row[5])
-            for _pk, doi, metadata, created, updated, deleted in chunk:
-                if deleted:
-                    deleted_list.write(doi.encode() + b"\n")
-                    counts["deleted"] += 1
-                    continue
-                try:
-                    data = module.serialize(record_native(doi, links.apply(metadata), created, updated, deleted))
-                except SERIALIZE_ERRORS as exc:
-                    counts["errored"] += 1
-                    run.add_error(doi, f"{type(exc).__name__}: {exc}")
-                    continue
-                archive.add(member_name(doi, module.EXTENSION), data, updated.timestamp())
-                counts["exported"] += 1
+            written = _chunk_write(chunk, module=module, archive=archive, deleted_list=deleted_list, run=run)
             done += len(chunk)
             run.progress(done, total)
-            run.count("exported", counts["exported"] - reported["exported"])
-            run.count("deleted", counts["deleted"] - reported["deleted"])
-            reported = dict(counts)
+            for name in ("exported", "deleted"):
+                run.count(name, written[name])
+            counts = {name: counts[name] + written[name] for name in counts}
     run.raise_if_cancelled()
+    return counts
+
+
+def _chunk_write(chunk, *, module, archive: ArchiveWriter, deleted_list, run) -> dict:
+    """Write one chunk's records (or their deleted DOIs); return its counts."""
+    counts = {"exported": 0, "deleted": 0, "errored": 0}
+    links = links_for(row[2] for row in chunk if not row[5])
+    for _pk, doi, metadata, created, updated, deleted in chunk:
+        if deleted:
+            deleted_list.write(doi.encode() + b"\n")
+            counts["deleted"] += 1
+            continue
+        try:
+            data = module.serialize(record_native(doi, links.apply(metadata), created, updated, deleted))
+        except SERIALIZE_ERRORS as exc:
+            counts["errored"] += 1
+            run.add_error(doi, f"{type(exc).__name__}: {exc}")
+            continue
+        archive.add(member_name(doi, module.EXTENSION), data, updated.timestamp())
+        counts["exported"] += 1
     return counts
 
 

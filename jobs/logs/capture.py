@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import os
 import queue
 import struct
 import threading
@@ -29,6 +28,7 @@ from contextlib import nullcontext
 from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 
 from jobs import conf
+from jobs.lifeline import ProcessThread
 from jobs.logs.copyrows import COPY_SQL, LOGGER_MAX_LENGTH, CopyRows
 from jobs.logs.pipe import RETRY_SECONDS, LogPipe
 from jobs.models import RunLog
@@ -213,7 +213,7 @@ class RunLogWriter:
         )
 
 
-class RunLogFlusher(threading.Thread):
+class RunLogFlusher(ProcessThread):
     """Hand over the lines of quiet runs: one daemon thread per process, shared by its runs.
 
     A run that logs a few lines and then waits (a slow download, a hung connection) would
@@ -222,24 +222,10 @@ class RunLogFlusher(threading.Thread):
     waited that long to its writer; it never touches the database itself.
     """
 
-    _shared: RunLogFlusher | None = None
-    _shared_lock = threading.Lock()
-
     def __init__(self):
-        super().__init__(name="runlog-flusher", daemon=True)
-        self.pid = os.getpid()
+        super().__init__(name="runlog-flusher")
         self._handlers: set[RunLogHandler] = set()
         self._lock = threading.Lock()
-
-    @classmethod
-    def shared(cls) -> RunLogFlusher:
-        """The flusher of this process (a new one after a fork)."""
-        with cls._shared_lock:
-            flusher = cls._shared
-            if flusher is None or flusher.pid != os.getpid() or not flusher.is_alive():
-                flusher = cls._shared = cls()
-                flusher.start()
-            return flusher
 
     def add(self, handler: RunLogHandler):
         with self._lock:

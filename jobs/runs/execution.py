@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import socket
 import threading
 import time
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from jobs import conf
 from jobs.exceptions import PartialSuccess, RunCancelled
+from jobs.lifeline import ProcessThread
 from jobs.logs.capture import capture_run_logs
 from jobs.models import Job, Run
 from jobs.runs import context
@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 Status = Run.Status
 
 
-class RunMonitor(threading.Thread):
+class RunMonitor(ProcessThread):
     """Refresh the heartbeats and write the reported progress of the runs in this process.
 
     One daemon thread per process, started by the first run and shared by the ones
@@ -45,24 +45,10 @@ class RunMonitor(threading.Thread):
     closed whenever no run is watched.
     """
 
-    _shared: RunMonitor | None = None
-    _shared_lock = threading.Lock()
-
     def __init__(self):
-        super().__init__(name="run-monitor", daemon=True)
-        self.pid = os.getpid()
+        super().__init__(name="run-monitor")
         self._lock = threading.Lock()
         self._runs: dict[int, list] = {}  # run id -> [handle, monotonic time of the last heartbeat]
-
-    @classmethod
-    def shared(cls) -> RunMonitor:
-        """The monitor of this process (a new one after a fork or if it died)."""
-        with cls._shared_lock:
-            monitor = cls._shared
-            if monitor is None or monitor.pid != os.getpid() or not monitor.is_alive():
-                monitor = cls._shared = cls()
-                monitor.start()
-            return monitor
 
     def watch(self, run_id: int, handle: context.RunHandle):
         with self._lock:

@@ -50,13 +50,11 @@ def run_resource(run: Run, *, detail: tuple[str, ...] = ()) -> dict:
         "parent": run.parent_id,
         "title": run.title,
     }
-    extra = {
-        "counters": lambda: run.counters or {},
-        "errors_total": lambda: len(run.errors or []),
-        "args": lambda: run.args,
-        "due_at": lambda: iso_time(run.due_at),
-        "host": lambda: run.host,
+    details = {
+        "counters": run.counters or {},
+        "errors_total": len(run.errors or []),
+        "args": run.args,
+        "due_at": iso_time(run.due_at),
+        "host": run.host,
     }
-    for name in detail:
-        resource[name] = extra[name]()
-    return resource
+    return resource | {name: details[name] for name in detail}

@@ -12,6 +12,8 @@ from typing import BinaryIO
 
 from isal import igzip, isal_zlib
 
+from vocabularies.exceptions import ImportFailed
+
 # A mapper returns {key: ..., DELETE: True} for a record to remove (ORCID deactivated).
 DELETE = "__delete__"
 
@@ -29,6 +31,11 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 # What a truncated or corrupt gzip stream raises while it is read (zlib's and ISA-L's own errors).
 INFLATE_ERRORS = (EOFError, zlib.error, isal_zlib.error, gzip.BadGzipFile)
+
+
+def archive_corrupt(name: str, exc: BaseException) -> ImportFailed:
+    """The import's failure for a dump that cannot be read to its end (raise it ``from exc``)."""
+    return ImportFailed(f"{name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}")
 
 
 def inflating(raw: BinaryIO) -> igzip.GzipFile:

@@ -20,6 +20,7 @@ from vocabularies.readers.files import (
     INFLATE_ERRORS,
     Prefetch,
     ProgressReader,
+    archive_corrupt,
     head,
     inflating,
     is_tar,
@@ -66,7 +67,7 @@ def openaire_projects(path: Path, *, progress=None, max_member_bytes: int | None
                     with Prefetch(stream) as prefetched:
                         yield from _lines(prefetched, member.name, reporter)
         except (tarfile.TarError, *INFLATE_ERRORS) as exc:
-            raise ImportFailed(f"{path.name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}") from exc
+            raise archive_corrupt(path.name, exc) from exc
         if members == 0:
             raise ImportFailed(f"{path.name}: no part-*.json.gz members (not an OpenAIRE project dump)")
         reporter.finish()

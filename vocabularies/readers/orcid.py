@@ -20,7 +20,7 @@ from pathlib import Path
 from lxml import etree
 
 from vocabularies.exceptions import ImportFailed, RecordInvalid
-from vocabularies.readers.files import DELETE, GZIP_MAGIC, head
+from vocabularies.readers.files import DELETE, GZIP_MAGIC, archive_corrupt, head
 from vocabularies.readers.orcidcuts import _head, _slim
 from vocabularies.readers.orcidtar import run_members, tar_blocks
 
@@ -241,7 +241,7 @@ def block_members(parts: list, *, limit: int, name: str) -> Iterator[tuple[bytes
             for data, member, *reason in [part] if isinstance(part, tuple) else run_members(part, limit=limit):
                 yield RecordInvalid(_member_id(member), reason[0]) if data is None else (data, _member_id(member))
     except tarfile.TarError as exc:
-        raise ImportFailed(f"{name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}") from exc
+        raise archive_corrupt(name, exc) from exc
 
 
 def block_records(parts: list, *, name: str, max_member_bytes: int | None = None) -> Iterator:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from vocabularies.exceptions import ImportFailed
-from vocabularies.readers.files import GZIP_MAGIC, INFLATE_ERRORS, ProgressReader, head, inflating
+from vocabularies.readers.files import GZIP_MAGIC, INFLATE_ERRORS, ProgressReader, archive_corrupt, head, inflating
 
 BLOCK = 512
 END = bytes(BLOCK)
@@ -27,10 +27,6 @@ EXTENSIONS = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.GNUTYPE_LONGNAME, tarfil
 # Runs holding one of these are read by ``tarfile`` (names from extension headers, sparse maps).
 THROUGH_TARFILE = frozenset((*EXTENSIONS, tarfile.GNUTYPE_SPARSE))
 ERRORS = (tarfile.TarError, *INFLATE_ERRORS, OSError)
-
-
-def _corrupt(name: str, exc) -> ImportFailed:
-    return ImportFailed(f"{name}: archive is corrupt or truncated: {type(exc).__name__}: {exc}")
 
 
 def _read(stream, size: int) -> bytes:
@@ -91,7 +87,7 @@ def tar_blocks(path: Path, *, limit: int, progress=None, records: int = 500,
                         yield parts
                         parts, run, count, size = [], [], 0, 0
         except ERRORS as exc:
-            raise _corrupt(path.name, exc) from exc
+            raise archive_corrupt(path.name, exc) from exc
         if run:
             parts.append(run)
         if parts:
